@@ -1,0 +1,15 @@
+//! The Rust side of kube-gen's local control plane: build the Go binary in
+//! `tests/control-plane/` when its sources change, start it, and hand
+//! end-to-end tests a real cluster ([`TestCluster`]) with one namespace each.
+//!
+//! Every end-to-end test runs against a real kube-apiserver, etcd,
+//! kube-controller-manager, kube-scheduler and a fake node. A test that
+//! cannot start or reach them fails; none skips itself.
+
+mod build;
+mod cluster;
+mod control_plane;
+
+pub use build::{ensure_built, kubernetes_version, workspace_root};
+pub use cluster::{TestCluster, client_for};
+pub use control_plane::{ClusterState, ControlPlane, StartOptions};

@@ -1,0 +1,43 @@
+//! Developer tasks, one entry point: `cargo xtask demo` runs the main job end
+//! to end on a local control plane; `cargo xtask test` runs every check and
+//! test that CI runs.
+
+mod demo;
+mod steps;
+mod test;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(about = "kube-gen developer tasks", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Build, start a local control plane, apply artifacts/ and show the
+    /// result; keeps running until Ctrl-C.
+    Demo {
+        /// Stop after showing the result instead of waiting for Ctrl-C.
+        #[arg(long)]
+        once: bool,
+    },
+    /// fmt check, clippy (warnings denied), docs, unit, doc and end-to-end
+    /// tests against the local control plane. CI runs exactly this.
+    Test,
+    /// Build the local control plane binary (cached) and print its path.
+    BuildControlPlane,
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().task {
+        Task::Demo { once } => demo::run(once),
+        Task::Test => test::run(),
+        Task::BuildControlPlane => {
+            println!("{}", kube_gen_tests::ensure_built()?.display());
+            Ok(())
+        }
+    }
+}

@@ -166,17 +166,17 @@ func (s *supervisor) schedulerArgs() []string {
 // different process took it in between.
 func (s *supervisor) startAPIServer(ctx context.Context) error {
 	for attempt := 0; ; attempt++ {
-		if s.port == 0 || (attempt > 0 && s.opts.port == 0) {
+		if s.opts.port != 0 {
+			s.port = s.opts.port
+			if !portFree(s.port) {
+				return fmt.Errorf("port %d on 127.0.0.1 is already taken: stop what uses it or pass another --port (or none, for a free one)", s.port)
+			}
+		} else {
 			p, err := freePort()
 			if err != nil {
 				return err
 			}
 			s.port = p
-		} else if s.opts.port != 0 && attempt == 0 {
-			s.port = s.opts.port
-			if !portFree(s.port) {
-				return fmt.Errorf("port %d on 127.0.0.1 is already taken: stop what uses it or pass another --port (or none, for a free one)", s.port)
-			}
 		}
 		progress("starting kube-apiserver on 127.0.0.1:%d", s.port)
 		c := newComponent(s.logDir, "kube-apiserver", s.apiserverArgs())
@@ -269,7 +269,9 @@ func (s *supervisor) stopAPIServer() {
 	s.apiserver = nil
 	s.mu.Unlock()
 	if c != nil {
-		c.stop(15 * time.Second)
+		// Graceful termination waits for open watches; tests do not need
+		// more than a few seconds of it.
+		c.stop(5 * time.Second)
 	}
 }
 
@@ -305,7 +307,7 @@ func (s *supervisor) cleanup() {
 		others[i].stop(10 * time.Second)
 	}
 	if api != nil {
-		api.stop(15 * time.Second)
+		api.stop(5 * time.Second)
 	}
 	if s.etcd != nil {
 		s.etcd.close()

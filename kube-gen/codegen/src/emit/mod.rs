@@ -1,0 +1,70 @@
+//! Model → Rust tokens: one function per generated item, run in order by [`resource`].
+//!
+//! Each step reads only the [`Resource`] model, so the derive and the CLI generate the same code.
+//! The typed client, lister and informer facades will be further steps in [`resource`].
+
+mod crd;
+mod fallback;
+mod root;
+mod serde_impl;
+mod traits;
+
+use proc_macro2::TokenStream;
+
+use crate::model::Resource;
+
+pub use fallback::fallback;
+
+/// Every item generated for `resource`: the root type, its serde, trait and CRD impls.
+pub fn resource(resource: &Resource) -> TokenStream {
+    let steps: [fn(&Resource) -> TokenStream; 9] = [
+        root::root_struct,
+        root::inherent_impl,
+        serde_impl::serialize,
+        traits::k8s_openapi_resource,
+        traits::k8s_openapi_metadata,
+        traits::k8s_openapi_listable,
+        traits::kube_has_spec_status,
+        crd::crd_fn,
+        crd::custom_resource_ext,
+    ];
+    steps.iter().map(|step| step(resource)).collect()
+}
+
+/// Formats generated tokens as a Rust file with prettyplease.
+///
+/// # Errors
+///
+/// Fails when the tokens are not a valid Rust file, which is a bug in the emitter.
+pub fn pretty(tokens: TokenStream) -> syn::Result<String> {
+    let file: syn::File = syn::parse2(tokens)?;
+    Ok(prettyplease::unparse(&file))
+}
+
+/// A path as a string for `#[serde(crate = "...")]`-style attributes.
+fn path_string(path: &syn::Path) -> String {
+    quote::quote!(#path).to_string().replace(' ', "")
+}
+
+/// `Option<T>` tokens: `Some(value)` or `None`.
+fn option<T: quote::ToTokens>(value: Option<T>) -> TokenStream {
+    match value {
+        Some(value) => quote::quote!(::core::option::Option::Some(#value)),
+        None => quote::quote!(::core::option::Option::None),
+    }
+}
+
+/// `Some(String::from(value))` or `None`.
+fn option_string(value: Option<&str>) -> TokenStream {
+    option(value.map(|s| quote::quote!(::std::string::String::from(#s))))
+}
+
+/// `Some(Vec::from([String::from(...), ...]))`, or `None` when `values` is empty.
+fn option_strings(values: &[String]) -> TokenStream {
+    if values.is_empty() {
+        return option::<TokenStream>(None);
+    }
+    option(Some(
+        quote::quote!(::std::vec::Vec::from([#(::std::string::String::from(#values)),*])),
+    ))
+}

@@ -1,0 +1,106 @@
+//! The root type (`Foo { metadata, spec, status }`) and its inherent constructor and accessors.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::path_string;
+use crate::model::{Resource, SchemaMode};
+
+/// The root struct with its derives; `Serialize` is written by hand in `serde_impl`.
+pub(super) fn root_struct(r: &Resource) -> TokenStream {
+    let Resource {
+        spec, vis, crates, ..
+    } = r;
+    let root = r.root();
+    let (serde, schemars, k8s) = (&crates.serde, &crates.schemars, &crates.k8s_openapi);
+    let serde_crate = path_string(serde);
+    let doc = r
+        .doc
+        .clone()
+        .unwrap_or_else(|| format!("Auto-generated derived type for {spec} via `CustomResource`"));
+    let derives = &r.derives;
+    let (schema_derive, schema_attrs, skip_metadata) = match r.schema {
+        SchemaMode::Derived => {
+            let schemars_crate = path_string(schemars);
+            (
+                quote!(#schemars::JsonSchema,),
+                quote!(#[schemars(crate = #schemars_crate)]),
+                quote!(#[schemars(skip)]),
+            )
+        }
+        SchemaMode::Manual | SchemaMode::Disabled => (quote!(), quote!(), quote!()),
+    };
+    let status = r.status.as_ref().map(|status| {
+        quote! {
+            #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+            #vis status: ::core::option::Option<#status>,
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[allow(missing_docs)] // field docs would become schema descriptions
+        #[derive(#serde::Deserialize, ::core::clone::Clone, ::core::fmt::Debug, #schema_derive #(#derives),*)]
+        #[serde(crate = #serde_crate)]
+        #schema_attrs
+        #vis struct #root {
+            #[serde(default)]
+            #skip_metadata
+            #vis metadata: #k8s::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+            #vis spec: #spec,
+            #status
+        }
+    }
+}
+
+/// `Foo::new(name, spec)` and the spec/status accessors.
+pub(super) fn inherent_impl(r: &Resource) -> TokenStream {
+    let Resource { spec, crates, .. } = r;
+    let root = r.root();
+    let k8s = &crates.k8s_openapi;
+    let new_doc =
+        format!("Creates a `{root}` called `name` with `spec`, no other metadata and no status.");
+    let (status_init, status_accessors) = match &r.status {
+        Some(status) => (
+            quote!(status: ::core::option::Option::None,),
+            quote! {
+                /// The observed state, if the controller has written one.
+                pub fn status(&self) -> ::core::option::Option<&#status> {
+                    self.status.as_ref()
+                }
+
+                /// The observed state, to fill in before updating the status subresource.
+                pub fn status_mut(&mut self) -> &mut ::core::option::Option<#status> {
+                    &mut self.status
+                }
+            },
+        ),
+        None => (quote!(), quote!()),
+    };
+    quote! {
+        impl #root {
+            #[doc = #new_doc]
+            pub fn new(name: &str, spec: #spec) -> Self {
+                Self {
+                    metadata: #k8s::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                        name: ::core::option::Option::Some(::std::string::ToString::to_string(name)),
+                        ..::core::default::Default::default()
+                    },
+                    spec,
+                    #status_init
+                }
+            }
+
+            /// The desired state.
+            pub fn spec(&self) -> &#spec {
+                &self.spec
+            }
+
+            /// The desired state, to change before an update.
+            pub fn spec_mut(&mut self) -> &mut #spec {
+                &mut self.spec
+            }
+
+            #status_accessors
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Default CRD names (plural, singular) and the naming rules the apiserver enforces.
+//!
+//! The checks return a message that says what to do; the derive attaches it to the offending
+//! token and the CLI to a file position.
+
+/// The default plural of a kind: lowercase, with the English rules kube uses
+/// (`Foo` → `foos`, `Policy` → `policies`, `Box` → `boxes`, `Endpoints` → `endpoints`).
+pub fn default_plural(kind: &str) -> String {
+    let word = kind.to_ascii_lowercase();
+    if word == "endpoints" || word == "endpointslices" {
+        return word;
+    }
+    if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| word.ends_with(end))
+    {
+        return format!("{word}es");
+    }
+    if let Some(stem) = word.strip_suffix('y')
+        && stem
+            .chars()
+            .last()
+            .is_some_and(|c| !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u'))
+    {
+        return format!("{stem}ies");
+    }
+    format!("{word}s")
+}
+
+/// The default singular of a kind: the kind in lowercase.
+pub fn default_singular(kind: &str) -> String {
+    kind.to_ascii_lowercase()
+}
+
+/// Checks that `group` is a DNS-1123 subdomain with at least one dot, as CRDs require.
+pub fn check_group(group: &str) -> Result<(), String> {
+    if group.is_empty() {
+        return Err(
+            "the group must not be empty; use a domain you own, like \"example.com\"".into(),
+        );
+    }
+    if group.len() > 253 {
+        return Err(format!("group `{group}` is longer than 253 characters"));
+    }
+    if !group.contains('.') {
+        return Err(format!(
+            "group `{group}` must be a domain with at least one dot, like \"{group}.example.com\""
+        ));
+    }
+    for label in group.split('.') {
+        check_label(label, false)
+            .map_err(|why| format!("group `{group}` is not a DNS-1123 subdomain: {why}"))?;
+    }
+    Ok(())
+}
+
+/// Checks that `version` looks like a Kubernetes version: `v1`, `v1beta2`, `v2alpha1`.
+pub fn check_version(version: &str) -> Result<(), String> {
+    let bad = || {
+        format!(
+            "version `{version}` must look like `v1`, `v1beta2` or `v2alpha1` (v<major>[alpha|beta<minor>])"
+        )
+    };
+    let rest = version.strip_prefix('v').ok_or_else(bad)?;
+    let major_end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let (major, rest) = rest.split_at(major_end);
+    if major.is_empty() || major.starts_with('0') {
+        return Err(bad());
+    }
+    if rest.is_empty() {
+        return Ok(());
+    }
+    let minor = rest
+        .strip_prefix("alpha")
+        .or_else(|| rest.strip_prefix("beta"))
+        .ok_or_else(bad)?;
+    if minor.is_empty() || minor.starts_with('0') || !minor.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// Checks that `kind` is UpperCamelCase ASCII (`Foo`, `CronTab`), as Kubernetes kinds are.
+pub fn check_kind(kind: &str) -> Result<(), String> {
+    let mut chars = kind.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_uppercase() => {}
+        _ => {
+            return Err(format!(
+                "kind `{kind}` must be UpperCamelCase and start with an uppercase letter, like \"Foo\""
+            ));
+        }
+    }
+    if !chars.all(|c| c.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "kind `{kind}` must be UpperCamelCase and contain only ASCII letters and digits"
+        ));
+    }
+    if kind.len() > 63 {
+        return Err(format!("kind `{kind}` is longer than 63 characters"));
+    }
+    Ok(())
+}
+
+/// Checks a plural, singular, short name or category: a lowercase DNS-1035 label.
+///
+/// `what` names the value in the message (`"plural"`, `"short name"`).
+pub fn check_name(what: &str, name: &str) -> Result<(), String> {
+    check_label(name, true)
+        .map_err(|why| format!("{what} `{name}` is not a lowercase DNS-1035 label: {why}"))
+}
+
+/// A DNS label: 1-63 of `[a-z0-9-]`, starting (with a letter when `dns1035`) and ending alphanumeric.
+fn check_label(label: &str, dns1035: bool) -> Result<(), String> {
+    if label.is_empty() {
+        return Err("it has an empty part".into());
+    }
+    if label.len() > 63 {
+        return Err(format!("`{label}` is longer than 63 characters"));
+    }
+    if let Some(c) = label
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Err(format!(
+            "`{c}` is not allowed; use lowercase letters, digits and `-`"
+        ));
+    }
+    let first = label.as_bytes()[0];
+    if dns1035 && !first.is_ascii_lowercase() {
+        return Err("it must start with a lowercase letter".into());
+    }
+    if first == b'-' || label.ends_with('-') {
+        return Err("it must start and end with a letter or digit".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plural_follows_english_rules() {
+        let cases = [
+            ("Foo", "foos"),
+            ("Policy", "policies"),
+            ("Gateway", "gateways"),
+            ("Box", "boxes"),
+            ("Status", "statuses"),
+            ("Match", "matches"),
+            ("Mesh", "meshes"),
+            ("Quiz", "quizes"),
+            ("Endpoints", "endpoints"),
+            ("CronTab", "crontabs"),
+        ];
+        for (kind, plural) in cases {
+            assert_eq!(default_plural(kind), plural, "plural of {kind}");
+        }
+        assert_eq!(default_singular("CronTab"), "crontab");
+    }
+
+    #[test]
+    fn group_must_be_a_dotted_dns_subdomain() {
+        assert!(check_group("example.com").is_ok());
+        assert!(check_group("samplecontroller.k8s.io").is_ok());
+        assert!(
+            check_group("example")
+                .unwrap_err()
+                .contains("at least one dot")
+        );
+        assert!(
+            check_group("Example.com")
+                .unwrap_err()
+                .contains("`E` is not allowed")
+        );
+        assert!(check_group("example..com").is_err());
+        assert!(check_group("-example.com").is_err());
+        assert!(check_group("").is_err());
+    }
+
+    #[test]
+    fn version_matches_the_kubernetes_version_pattern() {
+        for ok in ["v1", "v2", "v10", "v1beta1", "v2alpha3", "v1beta10"] {
+            assert!(check_version(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "1", "v", "v0", "V1", "v1beta", "v1gamma1", "v1beta01", "v1.2", "v01",
+        ] {
+            assert!(check_version(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kind_must_be_upper_camel_case() {
+        assert!(check_kind("Foo").is_ok());
+        assert!(check_kind("CronTab2").is_ok());
+        assert!(check_kind("foo").is_err());
+        assert!(check_kind("Foo_Bar").is_err());
+        assert!(check_kind("").is_err());
+    }
+
+    #[test]
+    fn names_are_lowercase_dns_1035_labels() {
+        assert!(check_name("plural", "foos").is_ok());
+        assert!(check_name("plural", "cron-tabs").is_ok());
+        assert!(check_name("plural", "Foos").is_err());
+        assert!(check_name("plural", "1foos").is_err());
+        assert!(check_name("short name", "f_o").is_err());
+    }
+}

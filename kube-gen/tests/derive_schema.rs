@@ -1,0 +1,258 @@
+//! The structural schema `Foo::crd()` carries, field type by field type.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use common::*;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+every_type_spec!(kube_gen::CustomResource, internal: Option<Internal>);
+
+fn spec_schema() -> Value {
+    schema_of(&Foo::crd())["properties"]["spec"].clone()
+}
+
+fn property(name: &str) -> Value {
+    let spec = spec_schema();
+    assert!(
+        spec["properties"].get(name).is_some(),
+        "no property {name} in {spec:#}"
+    );
+    spec["properties"][name].clone()
+}
+
+/// Every node is structural: a type, or one of the x-kubernetes escape hatches; no `$ref`.
+fn assert_structural(path: &str, schema: &Value) {
+    let obj = schema
+        .as_object()
+        .unwrap_or_else(|| panic!("{path} is not an object: {schema}"));
+    assert!(!obj.contains_key("$ref"), "{path} has a $ref");
+    assert!(!obj.contains_key("nullable"), "{path} is nullable");
+    assert!(!obj.contains_key("uniqueItems"), "{path} has uniqueItems");
+    let escape = [
+        "x-kubernetes-int-or-string",
+        "x-kubernetes-preserve-unknown-fields",
+    ];
+    assert!(
+        obj.contains_key("type") || escape.iter().any(|k| obj.contains_key(*k)),
+        "{path} has no type: {schema}"
+    );
+    if obj.contains_key("properties") {
+        assert!(
+            !obj.contains_key("additionalProperties"),
+            "{path} has properties and additionalProperties"
+        );
+    }
+    for (name, child) in obj
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        assert_structural(&format!("{path}.{name}"), child);
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(child) = obj.get(key).filter(|c| c.is_object()) {
+            assert_structural(&format!("{path}.{key}"), child);
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        for variant in obj.get(key).and_then(Value::as_array).into_iter().flatten() {
+            let keys: Vec<_> = variant.as_object().unwrap().keys().collect();
+            assert_eq!(
+                keys,
+                ["required"],
+                "{path}.{key} variants only restate required fields"
+            );
+        }
+    }
+}
+
+#[test]
+fn whole_schema_is_structural() {
+    let schema = schema_of(&Foo::crd());
+    assert_structural("", &schema);
+    assert_eq!(schema["type"], "object");
+    assert_eq!(schema["required"], json!(["spec"]));
+    assert!(schema.get("$schema").is_none());
+    assert!(
+        schema["properties"].get("metadata").is_none(),
+        "the apiserver owns metadata's schema"
+    );
+}
+
+#[test]
+fn scalars_have_types_and_formats() {
+    assert_eq!(
+        property("string"),
+        json!({"type": "string", "description": "A string."})
+    );
+    assert_eq!(
+        property("int32"),
+        json!({"type": "integer", "format": "int32"})
+    );
+    assert_eq!(
+        property("int64"),
+        json!({"type": "integer", "format": "int64"})
+    );
+    assert_eq!(
+        property("uint32"),
+        json!({"type": "integer", "format": "uint32", "minimum": 0.0})
+    );
+    assert_eq!(
+        property("float"),
+        json!({"type": "number", "format": "double"})
+    );
+    assert_eq!(property("boolean"), json!({"type": "boolean"}));
+    assert_eq!(property("time")["format"], "date-time");
+}
+
+#[test]
+fn options_are_optional_not_nullable() {
+    assert_eq!(property("optString"), json!({"type": "string"}));
+    let required = spec_schema()["required"].clone();
+    for optional in [
+        "optString",
+        "optIntOrString",
+        "optPlain",
+        "optInner",
+        "list",
+        "replicas",
+        "internal",
+    ] {
+        assert!(
+            !required.as_array().unwrap().contains(&json!(optional)),
+            "{optional} is required"
+        );
+    }
+    for present in ["string", "int32", "any", "plain", "renamed", "innerField"] {
+        assert!(
+            required.as_array().unwrap().contains(&json!(present)),
+            "{present} is not required"
+        );
+    }
+}
+
+#[test]
+fn collections_become_arrays_and_maps() {
+    assert_eq!(
+        property("list"),
+        json!({"type": "array", "items": {"type": "string"}})
+    );
+    assert_eq!(
+        property("set"),
+        json!({"type": "array", "items": {"type": "string"}})
+    );
+    assert_eq!(
+        property("map"),
+        json!({"type": "object", "additionalProperties": {"type": "string"}})
+    );
+    assert_eq!(
+        property("hashMap"),
+        json!({"type": "object", "additionalProperties": {"type": "integer", "format": "int32"}})
+    );
+    assert_eq!(
+        property("inners")["items"]["properties"]["innerField"],
+        json!({"type": "string"})
+    );
+}
+
+#[test]
+fn int_or_string_and_quantity_use_the_extension() {
+    for name in ["intOrString", "optIntOrString", "quantity"] {
+        let schema = property(name);
+        assert_eq!(schema["x-kubernetes-int-or-string"], true, "{name}");
+        assert!(
+            schema.get("type").is_none() && schema.get("anyOf").is_none(),
+            "{name}: {schema}"
+        );
+    }
+}
+
+#[test]
+fn free_form_json_preserves_unknown_fields() {
+    assert_eq!(
+        property("any"),
+        json!({"x-kubernetes-preserve-unknown-fields": true})
+    );
+    assert_eq!(
+        property("optAny"),
+        json!({"x-kubernetes-preserve-unknown-fields": true})
+    );
+    assert_eq!(
+        property("anyMap"),
+        json!({"type": "object", "additionalProperties": {"x-kubernetes-preserve-unknown-fields": true}})
+    );
+}
+
+#[test]
+fn string_enums_become_enum_lists() {
+    let plain = json!({"type": "string", "enum": ["Fast", "Slow"]});
+    assert_eq!(property("plain"), plain);
+    assert_eq!(property("optPlain"), plain);
+    let documented =
+        json!({"type": "string", "enum": ["Fast", "Slow"], "description": "Documented."});
+    assert_eq!(property("documented"), documented);
+    assert_eq!(property("optDocumented"), documented);
+}
+
+#[test]
+fn tagged_enums_hoist_variant_properties() {
+    let external = property("external");
+    assert_eq!(external["type"], "object");
+    assert_eq!(external["properties"]["byRef"]["description"], "A ref.");
+    assert_eq!(
+        external["oneOf"],
+        json!([{"required": ["byRef"]}, {"required": ["inline"]}])
+    );
+    let internal = property("internal");
+    assert_eq!(
+        internal["properties"]["type"],
+        json!({"type": "string", "enum": ["A", "B"]})
+    );
+    assert_eq!(
+        internal["oneOf"],
+        json!([{"required": ["type", "a"]}, {"required": ["type", "b"]}])
+    );
+    let untagged = property("untagged");
+    assert_eq!(
+        untagged["anyOf"],
+        json!([{"required": ["one"]}, {"required": ["two"]}])
+    );
+    assert_eq!(untagged["properties"]["two"]["type"], "integer");
+}
+
+#[test]
+fn serde_attributes_are_respected() {
+    let spec = spec_schema();
+    let properties = spec["properties"].as_object().unwrap();
+    assert!(
+        properties.contains_key("renamed") && !properties.contains_key("original"),
+        "rename"
+    );
+    assert!(properties.contains_key("innerField"), "flatten of a struct");
+    assert!(!properties.contains_key("skipped"), "skip");
+    assert!(properties.contains_key("hashMap"), "rename_all");
+    assert_eq!(property("replicas")["default"], 3, "default");
+    let with_extra = property("withExtra");
+    assert_eq!(
+        with_extra["x-kubernetes-preserve-unknown-fields"], true,
+        "flatten of a map"
+    );
+    assert!(with_extra.get("additionalProperties").is_none());
+}
+
+#[test]
+fn doc_comments_become_descriptions() {
+    assert_eq!(spec_schema()["description"], "The spec.");
+    assert_eq!(
+        schema_of(&Foo::crd())["description"],
+        "Auto-generated derived type for FooSpec via `CustomResource`"
+    );
+}

@@ -1,0 +1,12 @@
+use kube_gen::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
+#[kube(group = "example.com", version = "v1", kind = "Foo")]
+#[kube(version = "v2", namespaced, namespaced)]
+pub struct FooSpec {
+    pub replicas: i32,
+}
+
+fn main() {}

@@ -48,3 +48,23 @@ pub fn run(title: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> 
     eprintln!("    done in {:.1?}", started.elapsed());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_tool_is_named_with_what_to_do() {
+        let err =
+            require_tool("kube-gen-no-such-tool", &["version"], "it is needed for X").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`kube-gen-no-such-tool` was not found on PATH (or does not run): install it; it is needed for X"
+        );
+    }
+
+    #[test]
+    fn a_present_tool_passes() {
+        require_tool("cargo", &["--version"], "unused").unwrap();
+    }
+}

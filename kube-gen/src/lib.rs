@@ -20,3 +20,5 @@ pub mod __private {
 }
 
 pub mod workqueue;
+pub mod client;
+pub mod events;

@@ -22,3 +22,5 @@ pub mod __private {
 pub mod workqueue;
 pub mod client;
 pub mod events;
+pub mod informer;
+pub mod lister;

@@ -1,1 +1,296 @@
-//! End-to-end tests of the runtime's informer_disruption (they land with the runtime issue).
+//! Informers through control-plane outages: after an apiserver restart the informer resumes
+//! and catches up; after etcd compaction its next watch gets 410 Gone, it relists, and the
+//! deletes it missed arrive as `DeletedFinalStateUnknown` tombstones. Each test holds
+//! [`TestCluster::exclusive`], since it disturbs the control plane.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::ResourceExt;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube_gen::informer::{EventHandlerFns, Informer};
+use kube_gen::lister::{LabelSelector, Lister};
+use kube_gen_tests::TestCluster;
+use serde_json::json;
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// Polls `check` every 100 ms until it returns `Some`, or fails after `limit`.
+async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
+{
+    let deadline = Instant::now() + limit;
+    let mut last = String::new();
+    loop {
+        match check().await {
+            Ok(Some(v)) => return v,
+            Ok(None) => {}
+            Err(e) => last = format!("{e:#}"),
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what} (last error: {last})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn config_map(name: &str) -> anyhow::Result<ConfigMap> {
+    Ok(serde_json::from_value(
+        json!({ "metadata": { "name": name }, "data": { "k": "v" } }),
+    )?)
+}
+
+/// A handler that logs `add NAME`, `update NAME` (real changes), `delete NAME` and `tombstone NAME`.
+fn recorder() -> (EventHandlerFns<ConfigMap>, Arc<Mutex<Vec<String>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (add, update, delete) = (log.clone(), log.clone(), log.clone());
+    let handler = EventHandlerFns::new()
+        .on_add(move |cm: Arc<ConfigMap>| {
+            add.lock().unwrap().push(format!("add {}", cm.name_any()))
+        })
+        .on_update(move |old, new| {
+            if old.resource_version() != new.resource_version() {
+                update
+                    .lock()
+                    .unwrap()
+                    .push(format!("update {}", new.name_any()));
+            }
+        })
+        .on_delete(move |gone| {
+            let what = if gone.is_tombstone() {
+                "tombstone"
+            } else {
+                "delete"
+            };
+            delete
+                .lock()
+                .unwrap()
+                .push(format!("{what} {}", gone.object().name_any()));
+        });
+    (handler, log)
+}
+
+fn logged(log: &Arc<Mutex<Vec<String>>>, line: &str) -> bool {
+    log.lock().unwrap().iter().any(|l| l == line)
+}
+
+async fn lister_matches_list(lister: &Lister<ConfigMap>, api: &Api<ConfigMap>) {
+    let versions = |objects: Vec<&ConfigMap>| -> BTreeMap<String, String> {
+        objects
+            .into_iter()
+            .map(|o| (o.name_any(), o.resource_version().unwrap_or_default()))
+            .collect()
+    };
+    eventually("the lister to equal a fresh LIST", LIMIT, || async {
+        let fresh = api.list(&ListParams::default()).await?.items;
+        let cached = lister.list(&LabelSelector::everything());
+        Ok((versions(cached.iter().map(|o| o.as_ref()).collect())
+            == versions(fresh.iter().collect()))
+        .then_some(()))
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_informer_resumes_after_an_apiserver_restart() -> anyhow::Result<()> {
+    let cluster = TestCluster::get();
+    let _exclusive = cluster.exclusive().await;
+    let ns = cluster.namespace("inf-restart").await?;
+    let api = Api::<ConfigMap>::namespaced(cluster.client().await?, &ns);
+    for name in ["stays", "changes", "goes"] {
+        api.create(&PostParams::default(), &config_map(name)?)
+            .await?;
+    }
+    let informer = Informer::builder(api.clone())
+        .backoff(Duration::from_millis(200), Duration::from_secs(2))
+        .build();
+    let (handler, log) = recorder();
+    informer.add_event_handler(handler);
+    informer.start();
+    informer.wait_for_cache_sync(LIMIT).await?;
+
+    tokio::task::block_in_place(|| cluster.control_plane().restart_apiserver())?;
+    let api = Api::<ConfigMap>::namespaced(cluster.client().await?, &ns);
+    let patch = json!({ "data": { "k": "changed" } });
+    api.patch("changes", &PatchParams::default(), &Patch::Merge(&patch))
+        .await?;
+    api.delete("goes", &DeleteParams::default()).await?;
+    api.create(&PostParams::default(), &config_map("arrives")?)
+        .await?;
+
+    eventually("the changes after the restart", LIMIT, || async {
+        Ok(["update changes", "add arrives"]
+            .iter()
+            .all(|l| logged(&log, l))
+            .then_some(()))
+    })
+    .await;
+    eventually("the delete", LIMIT, || async {
+        Ok((logged(&log, "delete goes") || logged(&log, "tombstone goes")).then_some(()))
+    })
+    .await;
+    lister_matches_list(&informer.lister(), &api).await;
+    assert!(
+        informer.stats().watches >= 2,
+        "the watch was resumed: {:?}",
+        informer.stats()
+    );
+    informer.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deletes_missed_across_a_compaction_arrive_as_tombstones() -> anyhow::Result<()> {
+    let cluster = TestCluster::get();
+    let _exclusive = cluster.exclusive().await;
+    let ns = cluster.namespace("inf-compact").await?;
+    let api = Api::<ConfigMap>::namespaced(cluster.client().await?, &ns);
+    for name in ["stays", "changes", "gone-1", "gone-2"] {
+        api.create(&PostParams::default(), &config_map(name)?)
+            .await?;
+    }
+
+    // The informer talks to the apiserver through a proxy the test can cut, so its watch is
+    // down while the objects change, and stale once etcd is compacted.
+    let proxy = Proxy::start(
+        cluster
+            .control_plane()
+            .state()
+            .server
+            .trim_start_matches("https://")
+            .parse()?,
+    )?;
+    let informer_api = Api::<ConfigMap>::namespaced(proxy.client(cluster).await?, &ns);
+    let informer = Informer::builder(informer_api)
+        .backoff(Duration::from_millis(200), Duration::from_secs(2))
+        .build();
+    let (handler, log) = recorder();
+    informer.add_event_handler(handler);
+    informer.start();
+    informer.wait_for_cache_sync(LIMIT).await?;
+    let watches_before = informer.stats().watches;
+
+    proxy.cut();
+    api.delete("gone-1", &DeleteParams::default()).await?;
+    api.delete("gone-2", &DeleteParams::default()).await?;
+    let patch = json!({ "data": { "k": "changed" } });
+    api.patch("changes", &PatchParams::default(), &Patch::Merge(&patch))
+        .await?;
+    api.create(&PostParams::default(), &config_map("new")?)
+        .await?;
+    tokio::task::block_in_place(|| -> anyhow::Result<()> {
+        cluster.control_plane().compact_etcd()?;
+        cluster.control_plane().restart_apiserver()
+    })?;
+    let api = Api::<ConfigMap>::namespaced(cluster.client().await?, &ns);
+    eventually(
+        "the informer to retry its watch while cut off",
+        LIMIT,
+        || async { Ok((informer.stats().watches > watches_before).then_some(())) },
+    )
+    .await;
+    proxy.heal();
+
+    eventually("tombstones, the update and the add", LIMIT, || async {
+        let want = [
+            "tombstone gone-1",
+            "tombstone gone-2",
+            "update changes",
+            "add new",
+        ];
+        Ok(want.iter().all(|l| logged(&log, l)).then_some(()))
+    })
+    .await;
+    assert!(
+        !logged(&log, "delete gone-1"),
+        "the delete was not seen, so it must be a tombstone"
+    );
+    assert!(
+        informer.stats().lists >= 2,
+        "a 410 makes the informer relist: {:?}",
+        informer.stats()
+    );
+    lister_matches_list(&informer.lister(), &api).await;
+    informer.shutdown().await;
+    Ok(())
+}
+
+/// A TCP proxy in front of the apiserver that can cut every connection and refuse new ones.
+struct Proxy {
+    addr: SocketAddr,
+    cut: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Proxy {
+    fn start(upstream: SocketAddr) -> io::Result<Proxy> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let proxy = Proxy {
+            addr: listener.local_addr()?,
+            cut: Arc::default(),
+            open: Arc::default(),
+        };
+        let (cut, open) = (proxy.cut.clone(), proxy.open.clone());
+        thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if cut.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    continue;
+                };
+                let (Ok(c), Ok(s), Ok(c2), Ok(s2)) = (
+                    client.try_clone(),
+                    server.try_clone(),
+                    client.try_clone(),
+                    server.try_clone(),
+                ) else {
+                    continue;
+                };
+                open.lock().unwrap().extend([c, s]);
+                pipe(client, server);
+                pipe(s2, c2);
+            }
+        });
+        Ok(proxy)
+    }
+
+    /// A client for `cluster` that connects through the proxy (the apiserver's certificate
+    /// is valid for 127.0.0.1, so TLS is unchanged).
+    async fn client(&self, cluster: &TestCluster) -> anyhow::Result<kube::Client> {
+        let kubeconfig = Kubeconfig::read_from(cluster.kubeconfig())?;
+        let mut config =
+            kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
+        config.cluster_url = format!("https://{}", self.addr).parse()?;
+        Ok(kube::Client::try_from(config)?)
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for stream in self.open.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn heal(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    thread::spawn(move || {
+        let _ = io::copy(&mut from, &mut to);
+        let _ = to.shutdown(Shutdown::Write);
+    });
+}

@@ -1,0 +1,549 @@
+//! Unit tests of the informer against an in-memory list/watch that can drop watches and compact.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::channel::mpsc;
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::ResourceExt;
+use kube::api::{ListParams, ObjectMeta, WatchEvent, WatchParams};
+use kube::core::watch::{Bookmark, BookmarkMeta};
+use kube::core::{Status, TypeMeta};
+
+use super::reflector::{ListWatch, Page, WatchStream};
+use super::*;
+use crate::lister::LabelSelector;
+
+type Sender = mpsc::UnboundedSender<kube::Result<WatchEvent<ConfigMap>>>;
+
+/// An API server for one collection of ConfigMaps, with a history it can compact.
+#[derive(Default)]
+struct FakeServer {
+    objects: BTreeMap<String, ConfigMap>,
+    resource_version: u64,
+    history: Vec<(u64, WatchEvent<ConfigMap>)>,
+    compacted_to: u64,
+    watchers: Vec<Sender>,
+    refuse_watches: bool,
+    list_params: Vec<ListParams>,
+    watch_calls: Vec<(WatchParams, String)>,
+}
+
+#[derive(Clone, Default)]
+struct Fake(Arc<Mutex<FakeServer>>);
+
+fn gone() -> kube::Error {
+    kube::Error::Api(Box::new(
+        Status::failure("too old resource version", "Expired").with_code(410),
+    ))
+}
+
+impl Fake {
+    fn server(&self) -> std::sync::MutexGuard<'_, FakeServer> {
+        self.0.lock().unwrap()
+    }
+
+    /// Creates or updates an object, telling the watchers.
+    fn put(&self, name: &str, value: &str) {
+        let mut s = self.server();
+        s.resource_version += 1;
+        let rv = s.resource_version;
+        let mut cm = config_map(name, value);
+        cm.metadata.resource_version = Some(rv.to_string());
+        let event = if s.objects.insert(name.to_owned(), cm.clone()).is_some() {
+            WatchEvent::Modified(cm)
+        } else {
+            WatchEvent::Added(cm)
+        };
+        s.broadcast(rv, event);
+    }
+
+    fn delete(&self, name: &str) {
+        let mut s = self.server();
+        s.resource_version += 1;
+        let rv = s.resource_version;
+        let mut cm = s.objects.remove(name).expect("object exists");
+        cm.metadata.resource_version = Some(rv.to_string());
+        s.broadcast(rv, WatchEvent::Deleted(cm));
+    }
+
+    fn bookmark(&self) -> String {
+        let mut s = self.server();
+        s.resource_version += 1;
+        let rv = s.resource_version.to_string();
+        let bookmark = Bookmark {
+            types: TypeMeta::default(),
+            metadata: BookmarkMeta {
+                resource_version: rv.clone(),
+                annotations: BTreeMap::new(),
+            },
+        };
+        s.watchers.retain(|w| {
+            w.unbounded_send(Ok(WatchEvent::Bookmark(bookmark.clone())))
+                .is_ok()
+        });
+        rv
+    }
+
+    /// Breaks every open watch with a transport error and refuses new ones until `heal`.
+    fn partition(&self) {
+        let mut s = self.server();
+        s.refuse_watches = true;
+        for w in s.watchers.drain(..) {
+            let _ = w.unbounded_send(Err(kube::Error::Service("connection reset".into())));
+        }
+    }
+
+    fn heal(&self) {
+        self.server().refuse_watches = false;
+    }
+
+    /// Forgets the history: watches from any earlier resourceVersion get 410 Gone.
+    fn compact(&self) {
+        let mut s = self.server();
+        s.compacted_to = s.resource_version;
+        s.history.clear();
+    }
+}
+
+impl FakeServer {
+    fn broadcast(&mut self, rv: u64, event: WatchEvent<ConfigMap>) {
+        self.watchers
+            .retain(|w| w.unbounded_send(Ok(clone_event(&event))).is_ok());
+        self.history.push((rv, event));
+    }
+}
+
+fn clone_event(event: &WatchEvent<ConfigMap>) -> WatchEvent<ConfigMap> {
+    match event {
+        WatchEvent::Added(o) => WatchEvent::Added(o.clone()),
+        WatchEvent::Modified(o) => WatchEvent::Modified(o.clone()),
+        WatchEvent::Deleted(o) => WatchEvent::Deleted(o.clone()),
+        _ => unreachable!("only object events are kept"),
+    }
+}
+
+impl ListWatch<ConfigMap> for Fake {
+    fn list<'a>(&'a self, params: &'a ListParams) -> BoxFuture<'a, kube::Result<Page<ConfigMap>>> {
+        let mut s = self.server();
+        s.list_params.push(params.clone());
+        let after = params.continue_token.clone().unwrap_or_default();
+        let limit = params.limit.unwrap_or(u32::MAX) as usize;
+        let mut items: Vec<ConfigMap> = s
+            .objects
+            .iter()
+            .filter(|(k, _)| **k > after)
+            .map(|(_, v)| v.clone())
+            .collect();
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let mut page = Page {
+            items,
+            metadata: Default::default(),
+        };
+        page.metadata.resource_version = Some(s.resource_version.to_string());
+        if more {
+            page.metadata.continue_ = page.items.last().and_then(|cm| cm.metadata.name.clone());
+        }
+        async move { Ok(page) }.boxed()
+    }
+
+    fn watch<'a>(
+        &'a self,
+        params: &'a WatchParams,
+        rv: &'a str,
+    ) -> BoxFuture<'a, kube::Result<WatchStream<ConfigMap>>> {
+        let mut s = self.server();
+        s.watch_calls.push((params.clone(), rv.to_owned()));
+        let result = if s.refuse_watches {
+            Err(kube::Error::Service("connection refused".into()))
+        } else {
+            let from: u64 = rv.parse().unwrap();
+            if from < s.compacted_to {
+                Err(gone())
+            } else {
+                let (tx, rx) = mpsc::unbounded();
+                for (_, event) in s.history.iter().filter(|(at, _)| *at > from) {
+                    tx.unbounded_send(Ok(clone_event(event))).unwrap();
+                }
+                s.watchers.push(tx);
+                Ok(rx.boxed())
+            }
+        };
+        async move { result }.boxed()
+    }
+}
+
+fn config_map(name: &str, value: &str) -> ConfigMap {
+    ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some("ns".into()),
+            labels: Some([("app".to_owned(), value.to_owned())].into()),
+            managed_fields: Some(vec![Default::default()]),
+            ..Default::default()
+        },
+        data: Some([("v".to_owned(), value.to_owned())].into()),
+        ..Default::default()
+    }
+}
+
+fn informer(fake: &Fake) -> InformerBuilder<ConfigMap> {
+    InformerBuilder::from_source("fake".into(), Arc::new(fake.clone()))
+        .backoff(Duration::from_millis(10), Duration::from_millis(50))
+}
+
+/// A handler that writes what it is told as lines like `update ns/a 1->2`.
+fn recorder() -> (EventHandlerFns<ConfigMap>, Arc<Mutex<Vec<String>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (add, update, delete) = (log.clone(), log.clone(), log.clone());
+    let rv = |cm: &ConfigMap| cm.resource_version().unwrap_or_default();
+    let handler = EventHandlerFns::new()
+        .on_add(move |cm: Arc<ConfigMap>| {
+            add.lock()
+                .unwrap()
+                .push(format!("add ns/{} {}", cm.name_any(), rv(&cm)))
+        })
+        .on_update(move |old, new| {
+            let line = format!("update ns/{} {}->{}", new.name_any(), rv(&old), rv(&new));
+            update.lock().unwrap().push(line);
+        })
+        .on_delete(move |gone| {
+            let what = if gone.is_tombstone() {
+                "tombstone"
+            } else {
+                "delete"
+            };
+            delete
+                .lock()
+                .unwrap()
+                .push(format!("{what} {}", gone.key()));
+        });
+    (handler, log)
+}
+
+/// Waits (in paused time) until `log` has `n` lines, then returns them.
+async fn lines(log: &Arc<Mutex<Vec<String>>>, n: usize) -> Vec<String> {
+    for _ in 0..1000 {
+        if log.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let lines = log.lock().unwrap().clone();
+    assert_eq!(lines.len(), n, "{lines:#?}");
+    lines
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_initial_list_is_paginated_then_watch_events_reach_handlers_in_order() {
+    let fake = Fake::default();
+    for name in ["a", "b", "c", "d", "e"] {
+        fake.put(name, "1");
+    }
+    let informer = informer(&fake).page_size(Some(2)).build();
+    let (handler, log) = recorder();
+    let registration = informer.add_event_handler(handler);
+    informer.start();
+    informer
+        .wait_for_cache_sync(Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        informer.stats(),
+        ReflectorStats {
+            lists: 1,
+            list_pages: 3,
+            watches: 1
+        }
+    );
+    assert_eq!(
+        fake.server().watch_calls[0].1,
+        "5",
+        "the watch starts at the list's resourceVersion"
+    );
+    assert!(fake.server().watch_calls[0].0.bookmarks);
+
+    fake.put("a", "2");
+    fake.delete("b");
+    fake.put("f", "1");
+    let lines = lines(&log, 8).await;
+    assert_eq!(
+        lines[..5],
+        [
+            "add ns/a 1",
+            "add ns/b 2",
+            "add ns/c 3",
+            "add ns/d 4",
+            "add ns/e 5"
+        ]
+    );
+    assert_eq!(
+        lines[5..],
+        ["update ns/a 1->6", "delete ns/b", "add ns/f 8"]
+    );
+    assert!(registration.has_synced());
+    assert_eq!(informer.store().len(), 5);
+    informer.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_410_relists_and_reports_objects_deleted_meanwhile_as_tombstones() {
+    let fake = Fake::default();
+    for name in ["keep", "change", "remove"] {
+        fake.put(name, "1");
+    }
+    let informer = informer(&fake).build();
+    let (handler, log) = recorder();
+    informer.add_event_handler(handler);
+    informer.start();
+    lines(&log, 3).await;
+
+    fake.partition();
+    fake.put("change", "2");
+    fake.delete("remove");
+    fake.put("new", "1");
+    fake.compact();
+    fake.heal();
+
+    let mut lines = lines(&log, 7).await.split_off(3);
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "add ns/new 6",
+            "tombstone ns/remove",
+            "update ns/change 2->4",
+            "update ns/keep 1->1"
+        ]
+    );
+    assert_eq!(informer.stats().lists, 2);
+    let lister = informer.lister();
+    assert!(lister.get("ns", "remove").is_none());
+    assert_eq!(
+        lister.get("ns", "change").unwrap().data.as_ref().unwrap()["v"],
+        "2"
+    );
+    informer.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn transport_errors_resume_the_watch_from_the_last_bookmark_without_relisting() {
+    let fake = Fake::default();
+    fake.put("a", "1");
+    let informer = informer(&fake).build();
+    let (handler, log) = recorder();
+    informer.add_event_handler(handler);
+    informer.start();
+    lines(&log, 1).await;
+    let bookmark = fake.bookmark();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+
+    fake.partition();
+    fake.put("a", "2");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    fake.heal();
+
+    assert_eq!(lines(&log, 2).await[1], "update ns/a 1->3");
+    let stats = informer.stats();
+    assert_eq!(stats.lists, 1, "no relist after a transport error");
+    assert!(stats.watches >= 3, "{stats:?}");
+    let resumed_from: Vec<String> = fake
+        .server()
+        .watch_calls
+        .iter()
+        .skip(1)
+        .map(|(_, rv)| rv.clone())
+        .collect();
+    assert!(
+        resumed_from.iter().all(|rv| *rv == bookmark),
+        "{resumed_from:?}"
+    );
+    informer.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_added_late_gets_the_cache_as_adds_then_live_events() {
+    let fake = Fake::default();
+    fake.put("a", "1");
+    fake.put("b", "1");
+    let informer = informer(&fake).build();
+    informer.start();
+    informer
+        .wait_for_cache_sync(Duration::from_secs(5))
+        .await
+        .unwrap();
+    let (handler, log) = recorder();
+    let registration = informer.add_event_handler(handler);
+    fake.put("c", "1");
+    let mut lines = lines(&log, 3).await;
+    assert_eq!(lines.pop().unwrap(), "add ns/c 3");
+    lines.sort();
+    assert_eq!(lines, ["add ns/a 1", "add ns/b 2"]);
+    assert!(registration.has_synced());
+
+    informer.remove_event_handler(&registration);
+    fake.put("d", "1");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        log.lock().unwrap().len(),
+        3,
+        "a removed handler hears nothing more"
+    );
+    informer.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn resync_redelivers_every_cached_object_as_an_update_to_itself() {
+    let fake = Fake::default();
+    fake.put("a", "1");
+    let informer = informer(&fake)
+        .resync_period(Some(Duration::from_secs(60)))
+        .build();
+    let (handler, log) = recorder();
+    informer.add_event_handler(handler);
+    informer.start();
+    assert_eq!(lines(&log, 1).await, ["add ns/a 1"]);
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    assert_eq!(lines(&log, 2).await[1], "update ns/a 1->1");
+    informer.shutdown().await;
+    assert!(informer_without_resync_never_resyncs(&fake).await);
+}
+
+async fn informer_without_resync_never_resyncs(fake: &Fake) -> bool {
+    let informer = informer(fake).resync_period(Some(Duration::ZERO)).build();
+    let (handler, log) = recorder();
+    informer.add_event_handler(handler);
+    informer.start();
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    informer.shutdown().await;
+    log.lock().unwrap().len() == 1
+}
+
+#[tokio::test(start_paused = true)]
+async fn managed_fields_are_dropped_by_default_and_a_transform_replaces_that() {
+    let fake = Fake::default();
+    fake.put("a", "1");
+    let plain = informer(&fake).build();
+    plain.start();
+    plain
+        .wait_for_cache_sync(Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(
+        plain
+            .store()
+            .get("ns/a")
+            .unwrap()
+            .metadata
+            .managed_fields
+            .is_none()
+    );
+
+    let custom = informer(&fake)
+        .transform(|mut cm: ConfigMap| {
+            cm.data = None;
+            cm
+        })
+        .build();
+    custom.start();
+    custom
+        .wait_for_cache_sync(Duration::from_secs(5))
+        .await
+        .unwrap();
+    let stored = custom.store().get("ns/a").unwrap();
+    assert!(stored.data.is_none());
+    assert!(stored.metadata.managed_fields.is_some());
+    plain.shutdown().await;
+    custom.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn selectors_are_sent_with_every_list_and_watch() {
+    let fake = Fake::default();
+    let informer = informer(&fake)
+        .labels("app=web")
+        .fields("metadata.name=a")
+        .build();
+    informer.start();
+    informer
+        .wait_for_cache_sync(Duration::from_secs(5))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    {
+        let server = fake.server();
+        assert_eq!(
+            server.list_params[0].label_selector.as_deref(),
+            Some("app=web")
+        );
+        assert_eq!(
+            server.list_params[0].field_selector.as_deref(),
+            Some("metadata.name=a")
+        );
+        assert_eq!(
+            server.watch_calls[0].0.label_selector.as_deref(),
+            Some("app=web")
+        );
+        assert_eq!(
+            server.watch_calls[0].0.field_selector.as_deref(),
+            Some("metadata.name=a")
+        );
+    }
+    informer.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_for_cache_sync_times_out_before_start_and_fails_after_shutdown() {
+    let informer = informer(&Fake::default()).build();
+    let err = informer
+        .wait_for_cache_sync(Duration::from_secs(1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::CacheSyncTimeout(ref names) if names == &["fake"]),
+        "{err}"
+    );
+    informer.shutdown().await;
+    assert!(matches!(
+        informer.wait_for_cache_sync(Duration::from_secs(1)).await,
+        Err(Error::ShutDown)
+    ));
+    assert!(!informer.has_synced());
+}
+
+#[tokio::test(start_paused = true)]
+async fn custom_indexes_are_queried_through_the_lister() {
+    let fake = Fake::default();
+    fake.put("a", "web");
+    fake.put("b", "db");
+    let informer = informer(&fake).build();
+    informer
+        .add_indexer("app", |cm: &ConfigMap| {
+            cm.labels().get("app").cloned().into_iter().collect()
+        })
+        .unwrap();
+    informer.start();
+    informer
+        .wait_for_cache_sync(Duration::from_secs(5))
+        .await
+        .unwrap();
+    let lister = informer.lister();
+    let web = lister.by_index("app", "web").unwrap();
+    assert_eq!(web.len(), 1);
+    assert_eq!(web[0].name_any(), "a");
+    assert_eq!(
+        lister
+            .list(&"app in (web,db)".parse::<LabelSelector>().unwrap())
+            .len(),
+        2
+    );
+    assert!(matches!(
+        informer.add_indexer("app", |_: &ConfigMap| vec![]),
+        Err(Error::IndexExists(_))
+    ));
+    informer.shutdown().await;
+}

@@ -5,14 +5,21 @@
 //! - [`model`]: the typed description of one custom resource version;
 //! - [`names`]: default plural/singular and the naming rules the apiserver enforces;
 //! - [`emit`]: model → tokens, one function per generated item;
+//! - `crd` (feature `cli`): CRD YAML/JSON → model + schema, with file/line/JSON-path errors;
+//! - `types` (feature `cli`): OpenAPI v3 schema → the Rust type IR the CLI emits from;
+//! - `emit::source` (feature `cli`): model + type IR → a formatted Rust file;
 //! - `runtime` (feature `runtime`): what generated code calls at run time — structural
 //!   schemas and `merge_crds` for multi-version CRDs.
 
+#[cfg(feature = "cli")]
+pub mod crd;
 pub mod emit;
 pub mod model;
 pub mod names;
 #[cfg(feature = "runtime")]
 pub mod runtime;
+#[cfg(feature = "cli")]
+pub mod types;
 
 #[cfg(feature = "runtime")]
 pub use runtime::{MergeError, merge_crds};

@@ -4,9 +4,13 @@
 //! The typed client, lister and informer facades will be further steps in [`resource`].
 
 mod crd;
+#[cfg(feature = "cli")]
+mod docs;
 mod fallback;
 mod root;
 mod serde_impl;
+#[cfg(feature = "cli")]
+pub mod source;
 mod traits;
 
 use proc_macro2::TokenStream;

@@ -1,0 +1,217 @@
+//! One CRD version → the [`Resource`] model the derive would build, plus its [`TypeSet`].
+
+use std::str::FromStr;
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinitionVersion;
+use proc_macro2::Span;
+use syn::Ident;
+
+use super::{Crd, Error, ErrorKind};
+use crate::model::{Names, PrintColumn, Resource, Scale, Scope, Validation, VersionFlags};
+use crate::types::{self, BuildOptions, TypeSet};
+
+/// Which versions of a CRD to generate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum VersionFilter {
+    /// Every served version (the default).
+    #[default]
+    Served,
+    /// Every version, served or not.
+    All,
+    /// Only the storage version.
+    Storage,
+    /// The versions with these names.
+    Named(Vec<String>),
+}
+
+impl FromStr for VersionFilter {
+    type Err = String;
+
+    /// `served`, `all`, `storage` or a comma-separated list of version names.
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "served" => Self::Served,
+            "all" => Self::All,
+            "storage" => Self::Storage,
+            "" => return Err("expected served, all, storage or version names".into()),
+            names => Self::Named(names.split(',').map(|n| n.trim().to_owned()).collect()),
+        })
+    }
+}
+
+impl VersionFilter {
+    fn keeps(&self, version: &CustomResourceDefinitionVersion) -> bool {
+        match self {
+            Self::Served => version.served,
+            Self::All => true,
+            Self::Storage => version.storage,
+            Self::Named(names) => names.contains(&version.name),
+        }
+    }
+}
+
+/// How [`versions`] builds each version.
+#[derive(Debug, Clone, Default)]
+pub struct VersionOptions {
+    /// Which versions.
+    pub filter: VersionFilter,
+    /// Extra derives for every generated type (`PartialEq`, `Default`, ...).
+    pub derives: Vec<syn::Path>,
+    /// Leave the status struct (and the status subresource) out.
+    pub no_status: bool,
+}
+
+/// One version to generate.
+#[derive(Debug, Clone)]
+pub struct Version {
+    /// The input the CRD came from.
+    pub file: String,
+    /// Everything `#[kube(...)]` says.
+    pub resource: Resource,
+    /// The spec, status and nested types.
+    pub types: TypeSet,
+}
+
+/// The selected versions of `crd`, in the CRD's order.
+///
+/// # Errors
+///
+/// Every schema node without a Rust mapping, each with its position and JSON path, and a
+/// version without a schema.
+pub fn versions(crd: &Crd, options: &VersionOptions) -> Result<Vec<Version>, Vec<Error>> {
+    let spec = &crd.crd.spec;
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (index, version) in spec.versions.iter().enumerate() {
+        if !options.filter.keeps(version) {
+            continue;
+        }
+        let pointer = format!("/spec/versions/{index}/schema/openAPIV3Schema");
+        let Some(schema) = version
+            .schema
+            .as_ref()
+            .and_then(|s| s.open_api_v3_schema.as_ref())
+        else {
+            let message = "the version has no `schema.openAPIV3Schema`".to_owned();
+            errors.push(crd.error_at(
+                &format!("/spec/versions/{index}"),
+                ErrorKind::Unmappable(message),
+            ));
+            continue;
+        };
+        let build = BuildOptions {
+            kind: spec.names.kind.clone(),
+            status: !options.no_status,
+        };
+        match types::build(schema, &build) {
+            Ok(types) => out.push(Version {
+                file: crd.file.clone(),
+                resource: resource(crd, version, &types, options),
+                types,
+            }),
+            Err(schema_errors) => errors.extend(schema_errors.into_iter().map(|e| {
+                crd.error_at(
+                    &format!("{pointer}{}", e.pointer),
+                    ErrorKind::Unmappable(e.message),
+                )
+            })),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn resource(
+    crd: &Crd,
+    version: &CustomResourceDefinitionVersion,
+    types: &TypeSet,
+    options: &VersionOptions,
+) -> Resource {
+    let spec = &crd.crd.spec;
+    let crd_names = &spec.names;
+    let mut names = Names::new(&spec.group, &version.name, &crd_names.kind);
+    names.plural.clone_from(&crd_names.plural);
+    if let Some(singular) = &crd_names.singular {
+        names.singular.clone_from(singular);
+    }
+    names.short_names = crd_names.short_names.clone().unwrap_or_default();
+    names.categories = crd_names.categories.clone().unwrap_or_default();
+    let ident = |name: &str| Ident::new(name, Span::call_site());
+    let mut resource = Resource::new(ident(&types.spec), names);
+    resource.scope = match spec.scope.as_str() {
+        "Namespaced" => Scope::Namespaced,
+        _ => Scope::Cluster,
+    };
+    resource.status = types.status.as_deref().map(|s| {
+        let s = ident(s);
+        syn::parse_quote!(#s)
+    });
+    let subresources = version.subresources.as_ref();
+    resource.scale = subresources
+        .and_then(|s| s.scale.as_ref())
+        .filter(|_| resource.status.is_some())
+        .map(|scale| Scale {
+            spec_replicas_path: scale.spec_replicas_path.clone(),
+            status_replicas_path: scale.status_replicas_path.clone(),
+            label_selector_path: scale.label_selector_path.clone(),
+        });
+    resource.print_columns = version
+        .additional_printer_columns
+        .iter()
+        .flatten()
+        .map(|c| PrintColumn {
+            name: c.name.clone(),
+            type_: c.type_.clone(),
+            json_path: c.json_path.clone(),
+            description: c.description.clone(),
+            format: c.format.clone(),
+            priority: c.priority,
+        })
+        .collect();
+    resource.selectable_fields = version
+        .selectable_fields
+        .iter()
+        .flatten()
+        .map(|f| f.json_path.clone())
+        .collect();
+    let schema = version
+        .schema
+        .as_ref()
+        .and_then(|s| s.open_api_v3_schema.as_ref());
+    resource.validations = schema
+        .and_then(|s| s.x_kubernetes_validations.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|v| Validation {
+            rule: v.rule.clone(),
+            message: v.message.clone(),
+            message_expression: v.message_expression.clone(),
+            reason: v.reason.clone(),
+            field_path: v.field_path.clone(),
+            optional_old_self: v.optional_old_self,
+        })
+        .collect();
+    resource.version_flags = VersionFlags {
+        served: version.served,
+        storage: version.storage,
+        deprecated: version
+            .deprecated
+            .filter(|d| *d)
+            .map(|_| version.deprecation_warning.clone()),
+    };
+    let metadata = &crd.crd.metadata;
+    let pairs = |map: &Option<std::collections::BTreeMap<String, String>>| {
+        map.iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    resource.labels = pairs(&metadata.labels);
+    resource.annotations = pairs(&metadata.annotations);
+    resource.derives = options.derives.clone();
+    resource.doc = schema.and_then(|s| s.description.clone());
+    resource
+}

@@ -1,0 +1,237 @@
+//! YAML/JSON documents → `serde_json::Value`s plus the line and column of every node.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use serde_saphyr::Spanned;
+
+/// A line and column in an input file, both counted from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    /// Line, from 1.
+    pub line: u64,
+    /// Column, from 1.
+    pub column: u64,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// One parsed document: its value and where each node (by JSON pointer) starts.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The document as JSON.
+    pub value: Value,
+    /// Start of each node, keyed by JSON pointer (`/spec/versions/0`); `""` is the root.
+    pub positions: BTreeMap<String, Position>,
+}
+
+impl Document {
+    /// The position of the node at `pointer`, or of its nearest ancestor that has one.
+    pub fn position(&self, pointer: &str) -> Option<Position> {
+        let mut pointer = pointer;
+        loop {
+            if let Some(position) = self.positions.get(pointer) {
+                return Some(*position);
+            }
+            pointer = &pointer[..pointer.rfind('/')?];
+        }
+    }
+}
+
+/// Parses every YAML document of `text` (JSON is YAML too); empty documents are skipped.
+///
+/// # Errors
+///
+/// The parser's message and, when it knows one, the position of the error.
+pub(crate) fn parse_yaml(text: &str) -> Result<Vec<Document>, (String, Option<Position>)> {
+    // YAML 1.2 booleans only: an enum value `y` or `on` must stay a string
+    let options = serde_saphyr::options! { strict_booleans: true };
+    let parsed = serde_saphyr::from_multiple_with_options(text, options);
+    let nodes: Vec<Spanned<Node>> = parsed.map_err(|err| {
+        let position = err.location().map(|l| Position {
+            line: l.line(),
+            column: l.column(),
+        });
+        (first_line(&err.to_string()), position)
+    })?;
+    Ok(nodes
+        .into_iter()
+        .filter(|node| !matches!(node.value, Node::Null))
+        .map(|node| {
+            let mut positions = BTreeMap::new();
+            let value = into_json(node, String::new(), &mut positions);
+            Document { value, positions }
+        })
+        .collect())
+}
+
+/// Parses one JSON document (serde_json's messages and positions are the most precise).
+pub(crate) fn parse_json(text: &str) -> Result<Vec<Document>, (String, Option<Position>)> {
+    let value: Value = serde_json::from_str(text).map_err(|err| {
+        let position = Position {
+            line: err.line() as u64,
+            column: err.column() as u64,
+        };
+        (err.to_string(), Some(position))
+    })?;
+    Ok(vec![Document {
+        value,
+        positions: BTreeMap::new(),
+    }])
+}
+
+/// The first line of a possibly multi-line (snippet-rendering) parser message.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_owned()
+}
+
+/// A YAML node whose children remember where they start.
+enum Node {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    Seq(Vec<Spanned<Node>>),
+    Map(Vec<(String, Spanned<Node>)>),
+}
+
+/// `node` as JSON, recording the position of it and its children under `pointer`.
+fn into_json(
+    node: Spanned<Node>,
+    pointer: String,
+    positions: &mut BTreeMap<String, Position>,
+) -> Value {
+    {
+        let location = node.referenced;
+        if location.line() > 0 {
+            let position = Position {
+                line: location.line(),
+                column: location.column(),
+            };
+            positions.insert(pointer.clone(), position);
+        }
+        match node.value {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(b),
+            Node::Number(n) => Value::Number(n),
+            Node::String(s) => Value::String(s),
+            Node::Seq(items) => Value::Array(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| into_json(item, format!("{pointer}/{i}"), positions))
+                    .collect(),
+            ),
+            Node::Map(entries) => {
+                let mut map = Map::new();
+                for (key, item) in entries {
+                    let escaped = key.replace('~', "~0").replace('/', "~1");
+                    let child = into_json(item, format!("{pointer}/{escaped}"), positions);
+                    map.insert(key, child);
+                }
+                Value::Object(map)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        Node::deserialize(deserializer)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+        Ok(Node::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+        Ok(Node::Number(v.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        Number::from_f64(v)
+            .map(Node::Number)
+            .ok_or_else(|| E::custom(format!("{v} is not a JSON number")))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+        Ok(Node::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Node, E> {
+        Ok(Node::String(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Seq(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((key, value)) = map.next_entry::<String, Spanned<Node>>()? {
+            entries.push((key, value));
+        }
+        Ok(Node::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_node_remembers_its_line_and_column() {
+        let docs = parse_yaml("a: 1\nb:\n  c: [x, y]\n---\n---\nd: true\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(
+            docs[0].value,
+            serde_json::json!({"a": 1, "b": {"c": ["x", "y"]}})
+        );
+        let c = docs[0].positions["/b/c"];
+        assert_eq!((c.line, c.column), (3, 6));
+        assert_eq!(docs[0].position("/b/c/1/missing").map(|p| p.line), Some(3));
+    }
+
+    #[test]
+    fn malformed_yaml_reports_a_position() {
+        let (message, position) = parse_yaml("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(!message.is_empty());
+        assert!(position.is_some(), "{message}");
+    }
+}

@@ -1,0 +1,353 @@
+//! OpenAPI v3 schema (k8s-openapi's `JSONSchemaProps`) → [`TypeSet`], collecting every error.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,
+};
+use serde_json::Value;
+
+use super::ident::{Namer, field_name, type_name};
+use super::{Constraints, Enum, Field, Item, Struct, Type, TypeSet, Variant};
+
+/// Names a generated type must never take: the root type and what the generated file imports.
+const RESERVED: &[&str] = &[
+    "CustomResource",
+    "Serialize",
+    "Deserialize",
+    "JsonSchema",
+    "BTreeMap",
+    "Condition",
+    "Time",
+    "IntOrString",
+    "Option",
+    "Vec",
+    "String",
+    "Box",
+    "Result",
+    "Default",
+    "Value",
+];
+
+/// The properties of the standard `metav1.Condition` and the ones it requires.
+const CONDITION_PROPERTIES: &[&str] = &[
+    "lastTransitionTime",
+    "message",
+    "observedGeneration",
+    "reason",
+    "status",
+    "type",
+];
+const CONDITION_REQUIRED: &[&str] = &["lastTransitionTime", "message", "reason", "status", "type"];
+
+/// What [`build`] needs besides the schema.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The kind: the root type's name, from which the spec and status names derive.
+    pub kind: String,
+    /// Generate the status struct when the schema has one.
+    pub status: bool,
+}
+
+/// A schema node kube-gen can't turn into a Rust type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaError {
+    /// JSON pointer of the node, relative to `openAPIV3Schema` (`/properties/spec`).
+    pub pointer: String,
+    /// What is wrong, lowercase.
+    pub message: String,
+}
+
+/// The types of the root schema `root`: the spec struct, the status struct and what they use.
+///
+/// # Errors
+///
+/// Every node that has no Rust mapping: no `spec` property, an unknown `type`, an array
+/// without `items`.
+pub fn build(root: &JSONSchemaProps, options: &BuildOptions) -> Result<TypeSet, Vec<SchemaError>> {
+    let mut builder = Builder {
+        namer: Namer::reserving(RESERVED.iter().copied().chain([options.kind.as_str()])),
+        items: Vec::new(),
+        errors: Vec::new(),
+    };
+    let properties = root.properties.as_ref();
+    let spec_schema = properties.and_then(|p| p.get("spec"));
+    let status_schema = properties
+        .and_then(|p| p.get("status"))
+        .filter(|_| options.status);
+    let spec = match spec_schema {
+        Some(schema) => {
+            let wanted = format!("{}Spec", options.kind);
+            Some(builder.object(&wanted, schema, "/properties/spec"))
+        }
+        None => {
+            builder.error(
+                "",
+                "the root schema has no `spec` property; `#[derive(CustomResource)]` needs one",
+            );
+            None
+        }
+    };
+    let status = status_schema.map(|schema| {
+        let wanted = format!("{}Status", options.kind);
+        builder.object(&wanted, schema, "/properties/status")
+    });
+    match (spec, builder.errors.is_empty()) {
+        (Some(spec), true) => Ok(TypeSet {
+            spec,
+            status,
+            items: builder.items.into_iter().flatten().collect(),
+        }),
+        _ => Err(builder.errors),
+    }
+}
+
+struct Builder {
+    namer: Namer,
+    /// Items in pre-order; `None` is a slot reserved for a parent while its children build.
+    items: Vec<Option<Item>>,
+    errors: Vec<SchemaError>,
+}
+
+impl Builder {
+    fn error(&mut self, pointer: &str, message: impl Into<String>) {
+        self.errors.push(SchemaError {
+            pointer: pointer.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// A struct for `schema` even without properties; returns its unique name.
+    fn object(&mut self, wanted: &str, schema: &JSONSchemaProps, pointer: &str) -> String {
+        let name = self.namer.unique(wanted);
+        let slot = self.items.len();
+        self.items.push(None);
+        let required: BTreeSet<&str> = schema
+            .required
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let mut fields = Namer::default();
+        let mut out = Vec::new();
+        for (json, prop) in schema.properties.iter().flatten() {
+            let child = format!(
+                "{pointer}/properties/{}",
+                json.replace('~', "~0").replace('/', "~1")
+            );
+            let ty = self.ty(&name, json, prop, &child);
+            out.push(field(
+                fields.unique(&field_name(json)),
+                json,
+                ty,
+                prop,
+                required.contains(json.as_str()),
+            ));
+        }
+        let keeps_unknown = schema.x_kubernetes_preserve_unknown_fields == Some(true)
+            || schema.additional_properties.is_some();
+        let extra_fields = keeps_unknown.then(|| fields.unique("extra_fields"));
+        self.items[slot] = Some(Item::Struct(Struct {
+            name: name.clone(),
+            doc: schema.description.clone(),
+            fields: out,
+            extra_fields,
+        }));
+        name
+    }
+
+    /// The type of property `json` of struct `parent`.
+    fn ty(&mut self, parent: &str, json: &str, schema: &JSONSchemaProps, pointer: &str) -> Type {
+        if schema.x_kubernetes_int_or_string == Some(true) {
+            return Type::IntOrString;
+        }
+        if schema.x_kubernetes_embedded_resource == Some(true) {
+            return Type::Json;
+        }
+        let preserve = schema.x_kubernetes_preserve_unknown_fields == Some(true);
+        let has_properties = schema.properties.as_ref().is_some_and(|p| !p.is_empty());
+        match schema.type_.as_deref() {
+            Some("object") | None if has_properties => {
+                Type::Named(self.object(&format!("{parent}{}", type_name(json)), schema, pointer))
+            }
+            Some("object") => match &schema.additional_properties {
+                Some(JSONSchemaPropsOrBool::Schema(values)) => {
+                    let pointer = format!("{pointer}/additionalProperties");
+                    Type::Map(Box::new(self.ty(parent, json, values, &pointer)))
+                }
+                _ if preserve => Type::Json,
+                _ => Type::Map(Box::new(Type::Json)),
+            },
+            None => Type::Json,
+            Some("array") => match &schema.items {
+                Some(JSONSchemaPropsOrArray::Schema(items)) if is_condition(items) => {
+                    Type::Vec(Box::new(Type::Condition))
+                }
+                Some(JSONSchemaPropsOrArray::Schema(items)) => {
+                    let pointer = format!("{pointer}/items");
+                    Type::Vec(Box::new(self.ty(parent, json, items, &pointer)))
+                }
+                Some(JSONSchemaPropsOrArray::Schemas(_)) => {
+                    self.error(
+                        pointer,
+                        "tuple arrays (`items` as a list) have no Rust mapping",
+                    );
+                    Type::Json
+                }
+                None => {
+                    self.error(
+                        pointer,
+                        "an array needs `items` (a structural schema has them)",
+                    );
+                    Type::Json
+                }
+            },
+            Some("string") => match string_enum(schema) {
+                Some(values) => Type::Named(self.string_enum(parent, json, schema, values)),
+                None if schema.format.as_deref() == Some("date-time") => Type::Time,
+                None => Type::String,
+            },
+            Some("integer") if schema.format.as_deref() == Some("int32") => Type::I32,
+            Some("integer") => Type::I64,
+            Some("number") => Type::F64,
+            Some("boolean") => Type::Bool,
+            Some(other) => {
+                self.error(
+                    pointer,
+                    format!("unknown type `{other}` (expected object, array, string, integer, number or boolean)"),
+                );
+                Type::Json
+            }
+        }
+    }
+
+    fn string_enum(
+        &mut self,
+        parent: &str,
+        json: &str,
+        schema: &JSONSchemaProps,
+        values: Vec<String>,
+    ) -> String {
+        let name = self.namer.unique(&format!("{parent}{}", type_name(json)));
+        let mut namer = Namer::default();
+        let variants = values
+            .into_iter()
+            .map(|value| Variant {
+                name: namer.unique(&type_name(&value)),
+                value,
+            })
+            .collect();
+        self.items.push(Some(Item::Enum(Enum {
+            name: name.clone(),
+            doc: schema.description.clone(),
+            variants,
+        })));
+        name
+    }
+}
+
+/// The field for property `json`, with the keywords the type alone does not carry.
+fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required: bool) -> Field {
+    let default = schema.default.as_ref().map(|d| &d.0);
+    let default_is_zero =
+        !required && schema.nullable != Some(true) && default.is_some_and(|d| is_zero_of(&ty, d));
+    let (string, array) = (ty == Type::String, matches!(ty, Type::Vec(_)));
+    let number = matches!(ty, Type::I32 | Type::I64 | Type::F64);
+    let constraints = Constraints {
+        min_length: if array {
+            schema.min_items
+        } else {
+            schema.min_length.filter(|_| string)
+        },
+        max_length: if array {
+            schema.max_items
+        } else {
+            schema.max_length.filter(|_| string)
+        },
+        minimum: schema.minimum.filter(|_| number),
+        maximum: schema.maximum.filter(|_| number),
+        pattern: schema.pattern.clone().filter(|_| string),
+    };
+    let mut extend = Vec::new();
+    let mut keep = |key: &str, value: Option<Value>| {
+        if let Some(value) = value {
+            extend.push((key.to_owned(), value));
+        }
+    };
+    keep("default", default.filter(|_| !default_is_zero).cloned());
+    keep("nullable", schema.nullable.filter(|n| *n).map(Value::Bool));
+    if ty == Type::Json {
+        let embedded = schema.x_kubernetes_embedded_resource.filter(|e| *e);
+        keep("x-kubernetes-embedded-resource", embedded.map(Value::Bool));
+    }
+    if ty == Type::String {
+        keep("format", schema.format.clone().map(Value::String));
+    }
+    keep(
+        "x-kubernetes-list-type",
+        schema.x_kubernetes_list_type.clone().map(Value::String),
+    );
+    let map_keys = schema.x_kubernetes_list_map_keys.clone();
+    keep("x-kubernetes-list-map-keys", map_keys.map(|k| k.into()));
+    keep(
+        "x-kubernetes-map-type",
+        schema.x_kubernetes_map_type.clone().map(Value::String),
+    );
+    let rules = schema.x_kubernetes_validations.as_ref();
+    keep(
+        "x-kubernetes-validations",
+        rules.and_then(|r| serde_json::to_value(r).ok()),
+    );
+    Field {
+        name,
+        json_name: json.to_owned(),
+        ty,
+        doc: schema.description.clone(),
+        required,
+        nullable: schema.nullable == Some(true),
+        default_is_zero,
+        constraints,
+        extend,
+    }
+}
+
+fn is_zero_of(ty: &Type, value: &Value) -> bool {
+    match (ty, value) {
+        (Type::Bool, Value::Bool(b)) => !b,
+        (Type::I32 | Type::I64 | Type::F64, Value::Number(n)) => n.as_f64() == Some(0.0),
+        (Type::String, Value::String(s)) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// The values of a string `enum`, when there is one and every value is a string.
+fn string_enum(schema: &JSONSchemaProps) -> Option<Vec<String>> {
+    let values = schema.enum_.as_ref().filter(|v| !v.is_empty())?;
+    values
+        .iter()
+        .map(|v| v.0.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Whether `items` has exactly the shape of `metav1.Condition`.
+fn is_condition(items: &JSONSchemaProps) -> bool {
+    let Some(properties) = &items.properties else {
+        return false;
+    };
+    let required: BTreeSet<&str> = items
+        .required
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    properties
+        .keys()
+        .all(|k| CONDITION_PROPERTIES.contains(&k.as_str()))
+        && CONDITION_REQUIRED
+            .iter()
+            .all(|k| properties.contains_key(*k) && required.contains(k))
+}
+
+#[cfg(test)]
+#[path = "build_tests.rs"]
+mod tests;

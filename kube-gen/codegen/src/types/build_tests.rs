@@ -1,0 +1,280 @@
+//! One test per schema → type mapping rule.
+
+use serde_json::json;
+
+use super::*;
+
+/// Builds the types of a root whose spec has the given properties (and `required`).
+fn spec(properties: Value, required: &[&str]) -> TypeSet {
+    let root = json!({
+        "type": "object",
+        "properties": {"spec": {"type": "object", "properties": properties, "required": required}},
+    });
+    let root: JSONSchemaProps = serde_json::from_value(root).unwrap();
+    let options = BuildOptions {
+        kind: "Foo".into(),
+        status: true,
+    };
+    build(&root, &options).unwrap()
+}
+
+/// The field `json` of the struct `name`.
+fn field_of<'a>(types: &'a TypeSet, name: &str, json: &str) -> &'a Field {
+    let item = types.items.iter().find(|i| i.name() == name).unwrap();
+    let Item::Struct(s) = item else {
+        panic!("{name} is not a struct")
+    };
+    s.fields.iter().find(|f| f.json_name == json).unwrap()
+}
+
+fn ty(schema: Value) -> Type {
+    field_of(&spec(json!({"x": schema}), &["x"]), "FooSpec", "x")
+        .ty
+        .clone()
+}
+
+#[test]
+fn integers_follow_their_format() {
+    assert_eq!(ty(json!({"type": "integer", "format": "int32"})), Type::I32);
+    assert_eq!(ty(json!({"type": "integer", "format": "int64"})), Type::I64);
+    assert_eq!(ty(json!({"type": "integer"})), Type::I64);
+}
+
+#[test]
+fn numbers_booleans_and_strings_map_to_primitives() {
+    assert_eq!(ty(json!({"type": "number"})), Type::F64);
+    assert_eq!(ty(json!({"type": "boolean"})), Type::Bool);
+    assert_eq!(ty(json!({"type": "string"})), Type::String);
+    assert_eq!(
+        ty(json!({"type": "string", "format": "byte"})),
+        Type::String
+    );
+}
+
+#[test]
+fn date_time_strings_are_k8s_time() {
+    assert_eq!(
+        ty(json!({"type": "string", "format": "date-time"})),
+        Type::Time
+    );
+}
+
+#[test]
+fn int_or_string_and_preserved_values_use_k8s_and_json_types() {
+    let int_or_string = json!({"x-kubernetes-int-or-string": true, "anyOf": [{"type": "integer"}, {"type": "string"}]});
+    assert_eq!(ty(int_or_string), Type::IntOrString);
+    assert_eq!(
+        ty(json!({"x-kubernetes-preserve-unknown-fields": true})),
+        Type::Json
+    );
+    assert_eq!(
+        ty(json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true})),
+        Type::Json
+    );
+}
+
+#[test]
+fn preserved_objects_with_properties_keep_a_map_of_unknown_fields() {
+    let types = spec(
+        json!({"x": {"type": "object", "x-kubernetes-preserve-unknown-fields": true,
+        "properties": {"known": {"type": "string"}}}}),
+        &[],
+    );
+    let Item::Struct(x) = &types.items[1] else {
+        panic!()
+    };
+    assert_eq!(x.name, "FooSpecX");
+    assert_eq!(x.extra_fields.as_deref(), Some("extra_fields"));
+    assert!(types.uses_map());
+}
+
+#[test]
+fn additional_properties_are_string_maps() {
+    let map = ty(json!({"type": "object", "additionalProperties": {"type": "string"}}));
+    assert_eq!(map, Type::Map(Box::new(Type::String)));
+    let nested = ty(
+        json!({"type": "object", "additionalProperties": {"type": "object", "properties": {"a": {"type": "boolean"}}}}),
+    );
+    assert_eq!(nested, Type::Map(Box::new(Type::Named("FooSpecX".into()))));
+}
+
+#[test]
+fn string_enums_become_rust_enums() {
+    let types = spec(
+        json!({"policy": {"type": "string", "enum": ["Always", "if-not-present", ""]}}),
+        &[],
+    );
+    let Item::Enum(e) = &types.items[1] else {
+        panic!()
+    };
+    assert_eq!(e.name, "FooSpecPolicy");
+    let names: Vec<_> = e
+        .variants
+        .iter()
+        .map(|v| (v.name.as_str(), v.value.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Always", "Always"),
+            ("IfNotPresent", "if-not-present"),
+            ("Empty", "")
+        ]
+    );
+}
+
+#[test]
+fn arrays_of_objects_get_a_struct_named_after_the_field() {
+    let t = ty(
+        json!({"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}}),
+    );
+    assert_eq!(t, Type::Vec(Box::new(Type::Named("FooSpecX".into()))));
+}
+
+#[test]
+fn embedded_resources_are_json_values_that_keep_the_marker() {
+    let types = spec(
+        json!({"x": {"type": "object", "x-kubernetes-embedded-resource": true,
+        "x-kubernetes-preserve-unknown-fields": true}}),
+        &[],
+    );
+    let x = field_of(&types, "FooSpec", "x");
+    assert_eq!(x.ty, Type::Json);
+    assert_eq!(
+        x.extend,
+        [("x-kubernetes-embedded-resource".to_owned(), json!(true))]
+    );
+}
+
+#[test]
+fn nullable_and_optional_fields_are_options_and_required_ones_are_not() {
+    let types = spec(
+        json!({"a": {"type": "string"}, "b": {"type": "string"},
+        "c": {"type": "string", "nullable": true}}),
+        &["a", "c"],
+    );
+    assert!(!field_of(&types, "FooSpec", "a").is_option());
+    assert!(field_of(&types, "FooSpec", "b").is_option());
+    assert!(field_of(&types, "FooSpec", "c").is_option());
+}
+
+#[test]
+fn zero_defaults_make_plain_fields_and_other_defaults_stay_in_the_schema() {
+    let types = spec(
+        json!({"a": {"type": "integer", "default": 0}, "b": {"type": "integer", "default": 3}}),
+        &[],
+    );
+    let (a, b) = (
+        field_of(&types, "FooSpec", "a"),
+        field_of(&types, "FooSpec", "b"),
+    );
+    assert!(a.default_is_zero && !a.is_option());
+    assert!(b.is_option());
+    assert_eq!(b.extend, [("default".to_owned(), json!(3))]);
+}
+
+#[test]
+fn one_of_required_sets_keep_the_struct() {
+    let types = spec(
+        json!({"x": {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
+        "oneOf": [{"required": ["a"]}, {"required": ["b"]}]}}),
+        &[],
+    );
+    assert_eq!(
+        field_of(&types, "FooSpec", "x").ty,
+        Type::Named("FooSpecX".into())
+    );
+    assert_eq!(types.items.len(), 2);
+}
+
+#[test]
+fn standard_conditions_become_k8s_conditions_and_others_do_not() {
+    let standard = json!({"type": "object", "required": ["lastTransitionTime", "message", "reason", "status", "type"],
+        "properties": {"lastTransitionTime": {"type": "string", "format": "date-time"}, "message": {"type": "string"},
+        "observedGeneration": {"type": "integer"}, "reason": {"type": "string"}, "status": {"type": "string"},
+        "type": {"type": "string"}}});
+    let t = ty(json!({"type": "array", "items": standard}));
+    assert_eq!(t, Type::Vec(Box::new(Type::Condition)));
+    let custom =
+        json!({"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}});
+    assert_eq!(
+        ty(json!({"type": "array", "items": custom})),
+        Type::Vec(Box::new(Type::Named("FooSpecX".into())))
+    );
+}
+
+#[test]
+fn keywords_invalid_names_and_case_collisions_are_renamed() {
+    let types = spec(
+        json!({"type": {"type": "string"}, "ref": {"type": "string"}, "$ref": {"type": "string"},
+        "x-foo": {"type": "string"}, "1st": {"type": "string"}, "@type": {"type": "string"},
+        "fooBar": {"type": "string"}, "foo_bar": {"type": "string"}}),
+        &[],
+    );
+    let names: Vec<(&str, &str)> = [
+        "type", "ref", "$ref", "x-foo", "1st", "@type", "fooBar", "foo_bar",
+    ]
+    .iter()
+    .map(|j| (*j, field_of(&types, "FooSpec", j).name.as_str()))
+    .collect();
+    // properties are visited in sorted JSON order, so the first of a colliding pair wins
+    assert_eq!(
+        names,
+        [
+            ("type", "type__2"),
+            ("ref", "ref__2"),
+            ("$ref", "ref_"),
+            ("x-foo", "x_foo"),
+            ("1st", "_1st"),
+            ("@type", "type_"),
+            ("fooBar", "foo_bar"),
+            ("foo_bar", "foo_bar_2")
+        ]
+    );
+}
+
+#[test]
+fn nested_type_names_are_unique_and_avoid_reserved_names() {
+    let types = spec(
+        json!({"a": {"type": "object", "properties": {"b": {"type": "object", "properties": {"c": {"type": "string"}}}}},
+        "aB": {"type": "object", "properties": {"d": {"type": "string"}}}}),
+        &[],
+    );
+    let names: Vec<&str> = types.items.iter().map(Item::name).collect();
+    assert_eq!(names, ["FooSpec", "FooSpecA", "FooSpecAB", "FooSpecAB2"]);
+}
+
+#[test]
+fn unmappable_nodes_are_all_reported_with_their_pointer() {
+    let root: JSONSchemaProps = serde_json::from_value(
+        json!({"type": "object", "properties": {"spec": {"type": "object",
+        "properties": {"a": {"type": "array"}, "b": {"type": "wat"}}}}}),
+    )
+    .unwrap();
+    let errors = build(
+        &root,
+        &BuildOptions {
+            kind: "Foo".into(),
+            status: true,
+        },
+    )
+    .unwrap_err();
+    let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+    assert_eq!(
+        pointers,
+        [
+            "/properties/spec/properties/a",
+            "/properties/spec/properties/b"
+        ]
+    );
+    let no_spec: JSONSchemaProps = serde_json::from_value(json!({"type": "object"})).unwrap();
+    let errors = build(
+        &no_spec,
+        &BuildOptions {
+            kind: "Foo".into(),
+            status: true,
+        },
+    )
+    .unwrap_err();
+    assert!(errors[0].message.contains("no `spec`"), "{errors:?}");
+}

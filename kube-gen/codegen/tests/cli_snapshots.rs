@@ -1,0 +1,92 @@
+//! Snapshots of the Rust source the CLI path generates from CRD YAML.
+#![cfg(feature = "cli")]
+
+use kube_gen_codegen::crd::{Source, VersionOptions, load, versions};
+use kube_gen_codegen::emit::source::{SourceOptions, single_file};
+
+fn generate(name: &str, text: &str, options: &VersionOptions) -> String {
+    let loaded = load(&Source {
+        name: name.into(),
+        text: text.into(),
+    })
+    .unwrap();
+    let versions = versions(&loaded.crds[0], options).unwrap();
+    single_file(&versions, &SourceOptions::default()).unwrap()
+}
+
+#[test]
+fn the_sample_foo_crd() {
+    let text = include_str!("../../../artifacts/crd.yaml");
+    insta::assert_snapshot!(generate(
+        "artifacts/crd.yaml",
+        text,
+        &VersionOptions::default()
+    ));
+}
+
+#[test]
+fn every_mapping_rule_in_one_crd() {
+    let text = r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, shortNames: [wd]}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      status: {}
+      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}
+    additionalPrinterColumns:
+    - {name: Replicas, type: integer, jsonPath: .spec.replicas}
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-validations:
+        - {rule: "self.spec.replicas <= 10", message: too many}
+        properties:
+          spec:
+            description: See [the docs](https://example.com/docs) for <details>.
+            type: object
+            required: [type, size]
+            properties:
+              type: {type: string, enum: [Small, big-one, ""]}
+              $ref: {type: string}
+              x-foo: {type: string, format: byte}
+              1st: {type: boolean}
+              "@type": {type: string}
+              fooBar: {type: number}
+              foo_bar: {type: number}
+              size: {type: integer, format: int32, minimum: 1}
+              replicas: {type: integer, default: 1}
+              port: {x-kubernetes-int-or-string: true, anyOf: [{type: integer}, {type: string}]}
+              labels: {type: object, additionalProperties: {type: string}}
+              raw: {type: object, x-kubernetes-preserve-unknown-fields: true}
+              template: {type: object, x-kubernetes-embedded-resource: true, x-kubernetes-preserve-unknown-fields: true}
+              since: {type: string, format: date-time, nullable: true}
+              items:
+                type: array
+                items: {type: object, required: [name], properties: {name: {type: string}}}
+          status:
+            type: object
+            properties:
+              replicas: {type: integer, format: int32}
+              conditions:
+                type: array
+                items:
+                  type: object
+                  required: [lastTransitionTime, message, reason, status, type]
+                  properties:
+                    lastTransitionTime: {type: string, format: date-time}
+                    message: {type: string}
+                    observedGeneration: {type: integer, format: int64}
+                    reason: {type: string}
+                    status: {type: string}
+                    type: {type: string}
+"#;
+    insta::assert_snapshot!(generate("widget.yaml", text, &VersionOptions::default()));
+}

@@ -41,3 +41,4 @@ pub mod client;
 pub mod informer;
 pub mod lister;
 pub mod events;
+pub mod fake;

@@ -2,7 +2,7 @@
 //! verb, the error helpers, and events aggregated the way client-go aggregates them.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
@@ -13,30 +13,8 @@ use kube_gen::client::{
     WriteOptions,
 };
 use kube_gen::events::{EventType, Recorder};
-use kube_gen_tests::{TestCluster, client_for};
+use kube_gen_tests::{TestCluster, client_for, eventually};
 use serde_json::json;
-
-/// Polls `check` every 200 ms until it returns `Some`, or fails after `limit`.
-async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
-{
-    let deadline = Instant::now() + limit;
-    let mut last = String::new();
-    loop {
-        match check().await {
-            Ok(Some(v)) => return v,
-            Ok(None) => {}
-            Err(e) => last = format!("{e:#}"),
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {limit:?} waiting for {what} (last error: {last})"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 fn config_map(name: &str, labels: &[(&str, &str)], data: &[(&str, &str)]) -> ConfigMap {
     let map = |kv: &[(&str, &str)]| -> BTreeMap<String, String> {

@@ -2,35 +2,13 @@
 //! ReplicaSets and Ready Pods, garbage collection deletes dependents, RBAC
 //! denies, and the server reports its real version.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
-use kube_gen_tests::{TestCluster, client_for, kubernetes_version};
+use kube_gen_tests::{TestCluster, client_for, eventually, kubernetes_version};
 use serde_json::json;
-
-/// Polls `check` every 200 ms until it returns `Some`, or fails after `limit`.
-async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
-{
-    let deadline = Instant::now() + limit;
-    let mut last = String::new();
-    loop {
-        match check().await {
-            Ok(Some(v)) => return v,
-            Ok(None) => {}
-            Err(e) => last = format!("{e:#}"),
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {limit:?} waiting for {what} (last error: {last})"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 fn pod_ready(pod: &Pod) -> bool {
     let conditions = pod.status.as_ref().and_then(|s| s.conditions.as_ref());

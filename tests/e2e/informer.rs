@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ConfigMap;
@@ -12,32 +12,10 @@ use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube_gen::informer::{EventHandlerFns, Informer, SharedInformerFactory};
 use kube_gen::lister::{LabelSelector, Lister};
-use kube_gen_tests::TestCluster;
+use kube_gen_tests::{TestCluster, eventually};
 use serde_json::json;
 
 const SYNC: Duration = Duration::from_secs(30);
-
-/// Polls `check` every 100 ms until it returns `Some`, or fails after `limit`.
-async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
-{
-    let deadline = Instant::now() + limit;
-    let mut last = String::new();
-    loop {
-        match check().await {
-            Ok(Some(v)) => return v,
-            Ok(None) => {}
-            Err(e) => last = format!("{e:#}"),
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {limit:?} waiting for {what} (last error: {last})"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn config_map(name: &str, app: &str) -> anyhow::Result<ConfigMap> {
     Ok(serde_json::from_value(json!({

@@ -9,7 +9,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::ResourceExt;
@@ -17,32 +17,10 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube_gen::informer::{EventHandlerFns, Informer};
 use kube_gen::lister::{LabelSelector, Lister};
-use kube_gen_tests::TestCluster;
+use kube_gen_tests::{TestCluster, eventually};
 use serde_json::json;
 
 const LIMIT: Duration = Duration::from_secs(90);
-
-/// Polls `check` every 100 ms until it returns `Some`, or fails after `limit`.
-async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
-{
-    let deadline = Instant::now() + limit;
-    let mut last = String::new();
-    loop {
-        match check().await {
-            Ok(Some(v)) => return v,
-            Ok(None) => {}
-            Err(e) => last = format!("{e:#}"),
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {limit:?} waiting for {what} (last error: {last})"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn config_map(name: &str) -> anyhow::Result<ConfigMap> {
     Ok(serde_json::from_value(

@@ -9,7 +9,9 @@
 mod build;
 mod cluster;
 mod control_plane;
+mod wait;
 
 pub use build::{ensure_built, kubernetes_version, workspace_root};
 pub use cluster::{TestCluster, client_for};
 pub use control_plane::{ClusterState, ControlPlane, StartOptions};
+pub use wait::eventually;

@@ -33,7 +33,8 @@ mod values;
 ///   `DynamicType = ()` and the scope as a type: `NamespaceResourceScope` or
 ///   `ClusterResourceScope`) through kube's blanket impl, so `kube::Api<Foo>` just works;
 /// - `Foo::crd()`: the apiextensions v1 `CustomResourceDefinition`, with a **structural**
-///   OpenAPI v3 schema that the apiserver accepts, and kube's `CustomResourceExt`.
+///   OpenAPI v3 schema that the apiserver accepts, and kube's `CustomResourceExt`;
+/// - the typed facades `FooClient`, `FooLister` and `FooInformer` (see [What you get](#what-you-get)).
 ///
 /// The spec (and status) need `Serialize`, `Deserialize`, `Clone`, `Debug` and, unless the
 /// schema is manual or disabled, `JsonSchema` (schemars 1.x).
@@ -84,6 +85,48 @@ mod values;
 /// let client = Client::try_default().await?;
 /// let foos: Api<Foo> = Api::namespaced(client, "default");
 /// foos.create(&PostParams::default(), &Foo::new("example", FooSpec { replicas: 1 })).await?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # What you get
+///
+/// Besides `Foo`, three typed facades named as client-go names them. They are type aliases of
+/// kube-gen's generic runtime, so every method is documented there and a `FooClient` goes
+/// wherever a `Client<Foo>` is expected:
+///
+/// | item | is | client-go |
+/// |---|---|---|
+/// | `FooClient<S = Namespaced>` (namespaced kinds) | `kube_gen::client::Client<Foo, S>`: `FooClient::namespaced(client, ns)`, or `FooClient::all(client)` for a `FooClient<AllNamespaces>` that lists and watches | `FooInterface` |
+/// | `FooClient` (cluster-scoped kinds) | `kube_gen::client::Client<Foo, Cluster>`, made by `Client::cluster(client)` | `FooInterface` |
+/// | `FooLister` | `kube_gen::lister::Lister<Foo>`: reads the informer's cache as `Arc<Foo>` | `FooLister` |
+/// | `FooInformer` | `kube_gen::informer::Informer<Foo>`: list+watch into that cache, with event handlers | `FooInformer` |
+///
+/// They have the root type's visibility and reach the runtime through `crates(kube_gen = ...)`.
+///
+/// ```no_run
+/// # use kube_gen::CustomResource;
+/// # use schemars::JsonSchema;
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
+/// # #[kube(group = "example.com", version = "v1", kind = "Foo", namespaced)]
+/// # pub struct FooSpec { pub replicas: i32 }
+/// use std::time::Duration;
+/// use kube_gen::informer::SharedInformerFactory;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = kube_gen::kube::Client::try_default().await?;
+///
+/// let foos = FooClient::namespaced(client.clone(), "default");
+/// let foo = foos.get("example").await?;
+///
+/// let factory = SharedInformerFactory::new(client);
+/// let informer: FooInformer = factory.informer::<Foo>();
+/// factory.start();
+/// factory.wait_for_cache_sync(Duration::from_secs(30)).await?;
+/// let lister: FooLister = informer.lister();
+/// let cached = lister.namespace("default").get("example");
+/// # let _ = (foo, cached);
 /// # Ok(())
 /// # }
 /// ```

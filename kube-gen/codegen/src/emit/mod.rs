@@ -1,11 +1,12 @@
 //! Model → Rust tokens: one function per generated item, run in order by [`resource`].
 //!
 //! Each step reads only the [`Resource`] model, so the derive and the CLI generate the same code.
-//! The typed client, lister and informer facades will be further steps in [`resource`].
+//! The last step adds the typed facades (`FooClient`, `FooLister`, `FooInformer`) over the runtime.
 
 mod crd;
 #[cfg(feature = "cli")]
 mod docs;
+mod facades;
 mod fallback;
 mod root;
 mod serde_impl;
@@ -19,9 +20,10 @@ use crate::model::Resource;
 
 pub use fallback::fallback;
 
-/// Every item generated for `resource`: the root type, its serde, trait and CRD impls.
+/// Every item generated for `resource`: the root type, its serde, trait and CRD impls, and
+/// the typed client, lister and informer aliases.
 pub fn resource(resource: &Resource) -> TokenStream {
-    let steps: [fn(&Resource) -> TokenStream; 9] = [
+    let steps: [fn(&Resource) -> TokenStream; 10] = [
         root::root_struct,
         root::inherent_impl,
         serde_impl::serialize,
@@ -31,6 +33,7 @@ pub fn resource(resource: &Resource) -> TokenStream {
         traits::kube_has_spec_status,
         crd::crd_fn,
         crd::custom_resource_ext,
+        facades::facades,
     ];
     steps.iter().map(|step| step(resource)).collect()
 }

@@ -1,0 +1,11 @@
+use kube_gen::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
+#[kube(group = "example.com", version = "v1", kind = "Foo", namespaced, status = "FooStatuss")]
+pub struct FooSpec {
+    pub replicas: i32,
+}
+
+fn main() {}

@@ -36,9 +36,9 @@ pub mod __private {
     pub use serde;
 }
 
-pub mod workqueue;
 pub mod client;
-pub mod informer;
-pub mod lister;
 pub mod events;
 pub mod fake;
+pub mod informer;
+pub mod lister;
+pub mod workqueue;

@@ -206,12 +206,21 @@ impl Tracker {
         if let Some(ns) = namespace {
             meta.insert("namespace".into(), ns.into());
         }
-        meta.insert(
-            "uid".into(),
-            format!("00000000-0000-0000-0000-{:012}", self.next_uid).into(),
-        );
-        meta.insert("creationTimestamp".into(), now());
-        meta.insert("generation".into(), 1.into());
+        // The server assigns these; a seeded object keeps the ones it was given,
+        // so tests can point ownerReferences at a known uid.
+        let seeded = |meta: &serde_json::Map<String, Value>, key: &str| {
+            !from_api && meta.get(key).is_some_and(|v| !v.is_null() && v != "")
+        };
+        if !seeded(meta, "uid") {
+            let uid = format!("00000000-0000-0000-0000-{:012}", self.next_uid);
+            meta.insert("uid".into(), uid.into());
+        }
+        if !seeded(meta, "creationTimestamp") {
+            meta.insert("creationTimestamp".into(), now());
+        }
+        if !seeded(meta, "generation") {
+            meta.insert("generation".into(), 1.into());
+        }
         self.learn_kind(gvr, &object);
         if dry_run {
             return Ok(object);

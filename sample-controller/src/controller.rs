@@ -1,0 +1,473 @@
+//! The Foo controller: keeps each Foo's Deployment at the Foo's replicas and reports back.
+//!
+//! A port of Kubernetes' `sample-controller/controller.go`, read top to bottom in the order
+//! control flows: [`Controller::new`] wires informers to a rate-limited work queue,
+//! [`Controller::run`] waits for the caches and starts the workers, each worker runs
+//! `process_next_work_item` in a loop, and
+//! [`sync_handler`](Controller::sync_handler) reconciles one Foo. Deployment events reach
+//! the owning Foo through [`handle_object`](Controller::handle_object).
+//!
+//! # Beyond the original
+//!
+//! - **No write when nothing changed.** The original updates `status.availableReplicas` and
+//!   records a `Synced` event on every sync, so every 30 s resync of every Foo costs a status
+//!   write and an event. Here the status is written only when it differs from what the
+//!   Deployment reports (a Foo without a status differs), and `Synced` is recorded only when
+//!   the sync wrote something: the Deployment, the status, or both.
+//! - **Graceful shutdown.** [`run`](Controller::run) stops handing out work when its
+//!   `shutdown` future completes, lets the syncs in flight finish, then returns `Ok`.
+//! - **Bounded cache sync.** The caches must sync within [`CACHE_SYNC_TIMEOUT`]; the
+//!   original waits until it is stopped.
+//! - **No invalid types.** Go's "Error decoding object, invalid type" branches do not exist:
+//!   handlers receive typed objects, and a tombstone is a [`DeletedObject::Tombstone`].
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use kube_gen::client::{self, Client, WriteOptions};
+use kube_gen::events::{EventType, Recorder};
+use kube_gen::informer::{self, DeletedObject, EventHandlerFns, Informer, key_for, split_key};
+use kube_gen::lister::Lister;
+use kube_gen::workqueue::{WorkQueue, controller_rate_limiter};
+use tracing::{debug, error, info};
+
+use crate::deployment::{controller_of, is_controlled_by, new_deployment};
+use crate::foo::{Foo, FooStatus};
+
+/// The component named as the source of events, and the field manager of every write.
+pub const CONTROLLER_AGENT_NAME: &str = "sample-controller";
+/// The field manager of every create, update and status update.
+pub const FIELD_MANAGER: &str = CONTROLLER_AGENT_NAME;
+/// Event reason when a Foo is synced successfully.
+pub const SUCCESS_SYNCED: &str = "Synced";
+/// Event reason when a Foo's Deployment exists but another owner controls it.
+pub const ERR_RESOURCE_EXISTS: &str = "ErrResourceExists";
+/// Event message when a Foo is synced successfully.
+pub const MESSAGE_RESOURCE_SYNCED: &str = "Foo synced successfully";
+/// How long [`Controller::run`] waits for the informer caches before giving up.
+pub const CACHE_SYNC_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Event message when a Foo's Deployment exists but another owner controls it (Go's
+/// `MessageResourceExists`, with `%q` quoting the name).
+pub fn message_resource_exists(name: &str) -> String {
+    format!("Resource {name:?} already exists and is not managed by Foo")
+}
+
+/// Why a sync or the controller failed. A failed sync is retried with backoff.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The Deployment a Foo names exists and is controlled by something else.
+    #[error("{0}")]
+    ResourceExists(String),
+    /// Creating the Foo's Deployment failed.
+    #[error("could not create deployment {name}")]
+    CreateDeployment {
+        /// The Deployment's name.
+        name: String,
+        /// What the API server said.
+        #[source]
+        source: client::Error,
+    },
+    /// Updating the Foo's Deployment failed.
+    #[error("could not update deployment {name}")]
+    UpdateDeployment {
+        /// The Deployment's name.
+        name: String,
+        /// What the API server said.
+        #[source]
+        source: client::Error,
+    },
+    /// Writing the Foo's status failed (a conflict means the cache was stale).
+    #[error("could not update the status of foo {name}")]
+    UpdateFooStatus {
+        /// The Foo's name.
+        name: String,
+        /// What the API server said.
+        #[source]
+        source: client::Error,
+    },
+    /// The informer caches did not sync.
+    #[error("failed to wait for caches to sync")]
+    CacheSync(#[source] informer::Error),
+    /// A worker task panicked.
+    #[error("a worker panicked")]
+    WorkerPanicked(#[source] tokio::task::JoinError),
+}
+
+/// The sample-controller: reconciles every Foo against the Deployment it names.
+///
+/// Cheap to clone; clones share the queue, the caches and the recorder.
+#[derive(Clone)]
+pub struct Controller {
+    client: kube::Client,
+    deployments_lister: Lister<Deployment>,
+    deployment_informer: Informer<Deployment>,
+    foos_lister: Lister<Foo>,
+    foo_informer: Informer<Foo>,
+    /// Keys (`namespace/name`) of Foos to sync. The queue hands a key to one worker at a
+    /// time and rate-limits retries, so a Foo is never synced by two workers at once and a
+    /// failing one does not hog the workers.
+    workqueue: WorkQueue<String>,
+    recorder: Recorder,
+}
+
+impl fmt::Debug for Controller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Controller")
+            .field("deployment_informer", &self.deployment_informer)
+            .field("foo_informer", &self.foo_informer)
+            .field("workqueue", &self.workqueue)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Controller {
+    /// A controller over these informers, recording events with `recorder`.
+    ///
+    /// Registers the event handlers: a Foo added or updated is enqueued; a Deployment added,
+    /// updated (with a new resourceVersion) or deleted enqueues the Foo controlling it. The
+    /// queue backs off per key from 5 ms to 1000 s, and overall to 50 qps with bursts of 300.
+    /// Start the informers (or their factory) before [`run`](Self::run).
+    pub fn new(
+        client: kube::Client,
+        deployment_informer: &Informer<Deployment>,
+        foo_informer: &Informer<Foo>,
+        recorder: Recorder,
+    ) -> Self {
+        let workqueue = WorkQueue::builder()
+            .name("Foos")
+            .rate_limiter(controller_rate_limiter(50.0, 300))
+            .build();
+        let controller = Controller {
+            client,
+            deployments_lister: deployment_informer.lister(),
+            deployment_informer: deployment_informer.clone(),
+            foos_lister: foo_informer.lister(),
+            foo_informer: foo_informer.clone(),
+            workqueue,
+            recorder,
+        };
+
+        info!("Setting up event handlers");
+        // Set up an event handler for when Foo resources change. Every update is enqueued,
+        // periodic resyncs included: they are what re-syncs every Foo.
+        let (on_add, on_update) = (controller.clone(), controller.clone());
+        foo_informer.add_event_handler(
+            EventHandlerFns::new()
+                .on_add(move |foo: Arc<Foo>| on_add.enqueue_foo(&foo))
+                .on_update(move |_old, new: Arc<Foo>| on_update.enqueue_foo(&new)),
+        );
+        // Set up an event handler for when Deployment resources change. It finds the Foo that
+        // owns the Deployment and enqueues it, so a Deployment changed behind our back is
+        // brought back in line. Without such handlers the Foo would wait for its next resync.
+        let (on_add, on_update, on_delete) =
+            (controller.clone(), controller.clone(), controller.clone());
+        deployment_informer.add_event_handler(
+            EventHandlerFns::new()
+                .on_add(move |d: Arc<Deployment>| on_add.handle_object(&d))
+                .on_update(move |old, new| on_update.handle_update(&old, &new))
+                .on_delete(move |deleted| on_delete.handle_deleted_object(&deleted)),
+        );
+        controller
+    }
+
+    /// Waits for the caches, then runs `workers` workers until `shutdown` completes.
+    ///
+    /// On shutdown the workers take no new key, the syncs in flight finish, and `run`
+    /// returns `Ok` once every worker has exited.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CacheSync`] if the caches do not sync within [`CACHE_SYNC_TIMEOUT`],
+    /// [`Error::WorkerPanicked`] if a worker panicked.
+    pub async fn run(
+        &self,
+        workers: usize,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), Error> {
+        info!("Starting Foo controller");
+        tokio::pin!(shutdown);
+
+        // Wait for the caches to be synced before starting workers: a worker reading an
+        // empty cache would think every Deployment is missing and try to create it.
+        info!("Waiting for informer caches to sync");
+        let synced = async {
+            self.deployment_informer
+                .wait_for_cache_sync(CACHE_SYNC_TIMEOUT)
+                .await?;
+            self.foo_informer
+                .wait_for_cache_sync(CACHE_SYNC_TIMEOUT)
+                .await
+        };
+        tokio::select! {
+            result = synced => result.map_err(Error::CacheSync)?,
+            () = &mut shutdown => {
+                self.workqueue.shut_down();
+                return Ok(());
+            }
+        }
+
+        info!(count = workers, "Starting workers");
+        let handles: Vec<_> = (0..workers)
+            .map(|_| tokio::spawn(self.clone().run_worker()))
+            .collect();
+        info!("Started workers");
+
+        shutdown.await;
+        info!("Shutting down workers");
+        // Workers waiting in `get` wake up to `None`; a worker in a sync finishes it, and
+        // the next key it gets is handed back (see `process_next_work_item`).
+        self.workqueue.shut_down();
+        let mut result = Ok(());
+        for handle in handles {
+            if let Err(err) = handle.await {
+                result = Err(Error::WorkerPanicked(err));
+            }
+        }
+        info!("Workers stopped");
+        result
+    }
+
+    /// A long-running loop that processes the work queue until it shuts down.
+    async fn run_worker(self) {
+        while self.process_next_work_item().await {}
+    }
+
+    /// Takes one key off the queue and syncs it. Returns `false` when the worker should stop.
+    async fn process_next_work_item(&self) -> bool {
+        let Some(key) = self.workqueue.get().await else {
+            return false;
+        };
+        if self.workqueue.is_shutting_down() {
+            // Stop taking work: a key waiting at shutdown is released unsynced; the process
+            // exits and the next controller lists every Foo again.
+            self.workqueue.done(&key);
+            return false;
+        }
+        // Whatever happens below, `done` is called once at the end: it tells the queue this
+        // worker has finished with the key, so it may be handed out again. A key added while
+        // we were syncing it is held back until then, so two workers never sync one Foo.
+        match self.sync_handler(&key).await {
+            Ok(()) => {
+                // Synced: `forget` resets the key's backoff, so its next failure is retried
+                // after the shortest delay. It does not remove a pending re-add.
+                self.workqueue.forget(&key);
+                info!(object_name = %key, "Successfully synced");
+            }
+            Err(err) => {
+                // Failed: put the key back after its backoff (5 ms doubling per failure, and
+                // the queue's overall bucket), so a transient error is retried without
+                // hammering the API server.
+                error!(object_name = %key, error = %error_chain(&err), "Error syncing; requeuing for later retry");
+                self.workqueue.add_rate_limited(key.clone());
+            }
+        }
+        self.workqueue.done(&key);
+        true
+    }
+
+    /// Compares the actual state with the desired one for the Foo `key` (`namespace/name`)
+    /// and acts on the difference: creates or scales its Deployment, then writes its status.
+    ///
+    /// Returns `Ok` when there is nothing to retry: the Foo was synced, is gone, or names no
+    /// Deployment (its next update enqueues it again).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResourceExists`] when the Deployment belongs to someone else (after a
+    /// Warning event on the Foo), and the API errors of the writes; each is retried.
+    pub async fn sync_handler(&self, key: &str) -> Result<(), Error> {
+        let (namespace, name) = match split_key(key) {
+            Ok((Some(namespace), name)) => (namespace, name),
+            _ => {
+                error!(key, "invalid resource key");
+                return Ok(());
+            }
+        };
+
+        // Get the Foo resource with this namespace/name.
+        let Some(foo) = self.foos_lister.namespace(namespace).get(name) else {
+            // The Foo may no longer exist, in which case we stop processing; its Deployment
+            // goes with it through the garbage collector.
+            error!(object_name = %key, "Foo referenced by item in work queue no longer exists");
+            return Ok(());
+        };
+
+        let deployment_name = foo.spec.deployment_name.as_str();
+        if deployment_name.is_empty() {
+            // We choose to absorb the error here as the worker would requeue the resource
+            // otherwise. Instead, the next update of the Foo will queue it again.
+            error!(object_name = %key, "Deployment name missing from object reference");
+            return Ok(());
+        }
+
+        let deployments = Client::<Deployment>::namespaced(self.client.clone(), namespace);
+        let opts = WriteOptions::default().field_manager(FIELD_MANAGER);
+        let mut wrote = false;
+
+        // Get the deployment with the name specified in Foo.spec; create it if it is missing.
+        let deployment = match self
+            .deployments_lister
+            .namespace(namespace)
+            .get(deployment_name)
+        {
+            Some(deployment) => deployment,
+            None => {
+                let created = deployments
+                    .create(&new_deployment(&foo), &opts)
+                    .await
+                    .map_err(|source| Error::CreateDeployment {
+                        name: deployment_name.to_owned(),
+                        source,
+                    })?;
+                wrote = true;
+                Arc::new(created)
+            }
+        };
+
+        // If the Deployment is not controlled by this Foo, warn about it on the Foo and
+        // retry: someone may delete or hand over the Deployment.
+        if !is_controlled_by(&deployment.metadata, &foo) {
+            let message = message_resource_exists(deployment_name);
+            self.recorder.event(
+                foo.as_ref(),
+                EventType::Warning,
+                ERR_RESOURCE_EXISTS,
+                &message,
+            );
+            return Err(Error::ResourceExists(message));
+        }
+
+        // If the Foo asks for a number of replicas and the Deployment has another, replace the
+        // Deployment with a freshly built one. Only replicas are compared, as in the original.
+        let current = deployment.spec.as_ref().and_then(|spec| spec.replicas);
+        let deployment = match foo.spec.replicas {
+            Some(desired) if Some(desired) != current => {
+                debug!(
+                    object_name = %key,
+                    current_replicas = ?current,
+                    desired_replicas = desired,
+                    "Update deployment resource"
+                );
+                let updated = deployments
+                    .update(&new_deployment(&foo), &opts)
+                    .await
+                    .map_err(|source| Error::UpdateDeployment {
+                        name: deployment_name.to_owned(),
+                        source,
+                    })?;
+                wrote = true;
+                Arc::new(updated)
+            }
+            _ => deployment,
+        };
+
+        // Finally, report the Deployment's available replicas on the Foo.
+        if self.update_foo_status(&foo, &deployment).await? {
+            wrote = true;
+        }
+
+        if wrote {
+            self.recorder.event(
+                foo.as_ref(),
+                EventType::Normal,
+                SUCCESS_SYNCED,
+                MESSAGE_RESOURCE_SYNCED,
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes `status.availableReplicas` of `foo` through the status subresource, unless it
+    /// already says what `deployment` reports. Returns whether it wrote.
+    ///
+    /// The copy keeps the cached resourceVersion, so a stale cache gets a conflict and the
+    /// Foo is retried once the informer has caught up.
+    async fn update_foo_status(&self, foo: &Foo, deployment: &Deployment) -> Result<bool, Error> {
+        let status = FooStatus {
+            available_replicas: deployment
+                .status
+                .as_ref()
+                .and_then(|s| s.available_replicas)
+                .unwrap_or(0),
+        };
+        if foo.status.as_ref() == Some(&status) {
+            return Ok(false);
+        }
+        // Never change the cached object: the lister hands out the cache's own copy.
+        let mut foo_copy = foo.clone();
+        foo_copy.status = Some(status);
+        let name = foo.metadata.name.clone().unwrap_or_default();
+        let namespace = foo.metadata.namespace.as_deref().unwrap_or_default();
+        Client::<Foo>::namespaced(self.client.clone(), namespace)
+            .update_status(
+                &foo_copy,
+                &WriteOptions::default().field_manager(FIELD_MANAGER),
+            )
+            .await
+            .map_err(|source| Error::UpdateFooStatus { name, source })?;
+        Ok(true)
+    }
+
+    /// Puts the key (`namespace/name`) of `foo` on the work queue.
+    fn enqueue_foo(&self, foo: &Foo) {
+        self.workqueue.add(key_for(foo));
+    }
+
+    /// Enqueues the Foo that controls `object`, if it is a Deployment some Foo in the cache
+    /// controls; ignores every other object.
+    pub fn handle_object(&self, object: &Deployment) {
+        let name = object.metadata.name.as_deref().unwrap_or_default();
+        debug!(object = name, "Processing object");
+        let Some(owner) = controller_of(&object.metadata) else {
+            return;
+        };
+        // If this object is not owned by a Foo, we should not do anything more with it.
+        // As in the original, only the kind is compared.
+        if owner.kind != "Foo" {
+            return;
+        }
+        let namespace = object.metadata.namespace.as_deref().unwrap_or_default();
+        match self.foos_lister.namespace(namespace).get(&owner.name) {
+            Some(foo) => self.enqueue_foo(&foo),
+            None => debug!(object = name, foo = %owner.name, "Ignore orphaned object"),
+        }
+    }
+
+    /// A Deployment update: ignored when the resourceVersion did not change (a periodic
+    /// resync, or a relist that found it unchanged), else [`handle_object`](Self::handle_object).
+    pub fn handle_update(&self, old: &Deployment, new: &Deployment) {
+        if old.metadata.resource_version == new.metadata.resource_version {
+            return;
+        }
+        self.handle_object(new);
+    }
+
+    /// A Deployment delete: the final object, or the last known one from a tombstone when
+    /// the informer missed the delete, goes to [`handle_object`](Self::handle_object).
+    pub fn handle_deleted_object(&self, deleted: &DeletedObject<Deployment>) {
+        if let DeletedObject::Tombstone(tombstone) = deleted {
+            debug!(object = %tombstone.key, "Recovered deleted object");
+        }
+        self.handle_object(deleted.object());
+    }
+}
+
+/// The error and its sources, joined by `: `.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,15 +1,23 @@
-//! `cargo xtask demo`: the main job end to end on a local control plane.
+//! `cargo xtask demo`: the main job end to end on a local control plane:
+//! the Foo CRD, the sample-controller and an example Foo reconciled.
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Child, Command};
 
 use anyhow::{Context, bail};
 use kube_gen_tests::{ControlPlane, StartOptions, workspace_root};
 
-use crate::steps::{require_go_and_kubectl, say};
+use crate::steps::{require_go_and_kubectl, run as step, say};
 
 pub fn run(once: bool) -> anyhow::Result<()> {
     require_go_and_kubectl()?;
     let root = workspace_root();
+    step(
+        "building the sample-controller",
+        "cargo",
+        &["build", "--package", "sample-controller"],
+        &[],
+    )?;
     say(
         "starting the local control plane (etcd, kube-apiserver, controller manager, scheduler, fake node)",
     );
@@ -19,20 +27,9 @@ pub fn run(once: bool) -> anyhow::Result<()> {
         clean: true,
     })?;
     let kubeconfig = plane.kubeconfig().to_path_buf();
-    let kubectl = |args: &[&str]| -> anyhow::Result<()> {
-        eprintln!("$ kubectl {}", args.join(" "));
-        let status = Command::new("kubectl")
-            .args(args)
-            .env("KUBECONFIG", &kubeconfig)
-            .current_dir(&root)
-            .status()
-            .context("running kubectl")?;
-        if !status.success() {
-            bail!("`kubectl {}` failed ({status})", args.join(" "));
-        }
-        Ok(())
-    };
-    say("applying artifacts/");
+    let kubectl = |args: &[&str]| kubectl(&root, &kubeconfig, args);
+
+    say("applying artifacts/ (the Foo CRD)");
     kubectl(&["apply", "-f", "artifacts/"])?;
     kubectl(&[
         "wait",
@@ -40,18 +37,81 @@ pub fn run(once: bool) -> anyhow::Result<()> {
         "crd/foos.samplecontroller.k8s.io",
         "--timeout=60s",
     ])?;
-    kubectl(&["get", "crd"])?;
+
+    say("starting the sample-controller");
+    let _controller = Running(
+        Command::new(root.join("target/debug/sample-controller"))
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .spawn()
+            .context("starting target/debug/sample-controller")?,
+    );
+
+    say("applying the example Foo and waiting until it is reconciled");
+    kubectl(&["apply", "-f", "artifacts/examples/foo.yaml"])?;
+    kubectl(&[
+        "wait",
+        "--for=condition=Available",
+        "deployment/example-foo",
+        "--timeout=120s",
+    ])?;
+    kubectl(&[
+        "wait",
+        "--for=jsonpath={.status.availableReplicas}=1",
+        "foo/example-foo",
+        "--timeout=120s",
+    ])?;
+    kubectl(&["get", "foos,deployments,pods", "-o", "wide"])?;
+    kubectl(&[
+        "get",
+        "foo",
+        "example-foo",
+        "-o",
+        "jsonpath={.status}{\"\\n\"}",
+    ])?;
+    kubectl(&[
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.kind=Foo",
+    ])?;
     say(
-        "the sample-controller is not built yet (its own issue): the demo stops at the applied CRD",
+        "example-foo is reconciled: its Deployment is Available and its status reports 1 available replica",
     );
     if once {
         return Ok(());
     }
     say(&format!(
-        "the control plane keeps running; in another shell:\n    export KUBECONFIG={}",
+        "the control plane and the controller keep running; in another shell:\n    export KUBECONFIG={}\n    \
+         kubectl patch foo example-foo --type=merge -p '{{\"spec\":{{\"replicas\":3}}}}'",
         kubeconfig.display()
     ));
-    say("press Ctrl-C to stop it");
+    say("press Ctrl-C to stop");
     plane.wait()?;
     Ok(())
+}
+
+/// Runs the real kubectl against the demo cluster, echoing the command.
+fn kubectl(root: &Path, kubeconfig: &Path, args: &[&str]) -> anyhow::Result<()> {
+    eprintln!("$ kubectl {}", args.join(" "));
+    let status = Command::new("kubectl")
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .current_dir(root)
+        .status()
+        .context("running kubectl")?;
+    if !status.success() {
+        bail!("`kubectl {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+/// A child process that is stopped when the demo ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -2,7 +2,6 @@
 //! see ConfigMap changes in order, listers match a fresh LIST, lists are paginated, late
 //! handlers catch up, resync re-delivers, and two consumers of one type share one watch.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,9 +10,14 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube_gen::informer::{EventHandlerFns, Informer, SharedInformerFactory};
-use kube_gen::lister::{LabelSelector, Lister};
+use kube_gen::lister::LabelSelector;
 use kube_gen_tests::{TestCluster, eventually};
 use serde_json::json;
+
+#[path = "support/config_maps.rs"]
+mod support;
+
+use support::{lister_matches_list, recorder};
 
 const SYNC: Duration = Duration::from_secs(30);
 
@@ -22,59 +26,6 @@ fn config_map(name: &str, app: &str) -> anyhow::Result<ConfigMap> {
         "metadata": { "name": name, "labels": { "app": app } },
         "data": { "k": "v" }
     }))?)
-}
-
-/// A handler that logs `add NAME`, `update NAME` (only real changes) and `delete NAME`.
-fn recorder() -> (EventHandlerFns<ConfigMap>, Arc<Mutex<Vec<String>>>) {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let (add, update, delete) = (log.clone(), log.clone(), log.clone());
-    let handler = EventHandlerFns::new()
-        .on_add(move |cm: Arc<ConfigMap>| {
-            add.lock().unwrap().push(format!("add {}", cm.name_any()))
-        })
-        .on_update(move |old, new| {
-            if old.resource_version() != new.resource_version() {
-                update
-                    .lock()
-                    .unwrap()
-                    .push(format!("update {}", new.name_any()));
-            }
-        })
-        .on_delete(move |gone| {
-            let what = if gone.is_tombstone() {
-                "tombstone"
-            } else {
-                "delete"
-            };
-            delete
-                .lock()
-                .unwrap()
-                .push(format!("{what} {}", gone.object().name_any()));
-        });
-    (handler, log)
-}
-
-/// Name and resourceVersion of every object: what a lister and a LIST must agree on.
-fn versions<'a>(objects: impl IntoIterator<Item = &'a ConfigMap>) -> BTreeMap<String, String> {
-    objects
-        .into_iter()
-        .map(|o| (o.name_any(), o.resource_version().unwrap_or_default()))
-        .collect()
-}
-
-/// Waits until the lister holds exactly what a fresh LIST returns (with `selector`).
-async fn lister_matches_list(lister: &Lister<ConfigMap>, api: &Api<ConfigMap>, selector: &str) {
-    eventually("the lister to equal a fresh LIST", SYNC, || async {
-        let fresh = versions(
-            &api.list(&ListParams::default().labels(selector))
-                .await?
-                .items,
-        );
-        let parsed: LabelSelector = selector.parse()?;
-        let cached = lister.list(&parsed);
-        Ok((versions(cached.iter().map(|o| o.as_ref())) == fresh).then_some(()))
-    })
-    .await;
 }
 
 #[tokio::test]
@@ -119,7 +70,7 @@ async fn the_lister_equals_a_fresh_list_and_managed_fields_are_dropped() -> anyh
     informer.start();
     informer.wait_for_cache_sync(SYNC).await?;
     let lister = informer.lister();
-    lister_matches_list(&lister, &api, "").await;
+    lister_matches_list(&lister, &api, "", SYNC).await;
 
     api.delete("a", &DeleteParams::default()).await?;
     api.create(&PostParams::default(), &config_map("d", "web")?)
@@ -127,8 +78,8 @@ async fn the_lister_equals_a_fresh_list_and_managed_fields_are_dropped() -> anyh
     let patch = json!({ "metadata": { "labels": { "app": "web" } } });
     api.patch("c", &PatchParams::default(), &Patch::Merge(&patch))
         .await?;
-    lister_matches_list(&lister, &api, "").await;
-    lister_matches_list(&lister, &api, "app=web").await;
+    lister_matches_list(&lister, &api, "", SYNC).await;
+    lister_matches_list(&lister, &api, "app=web", SYNC).await;
     assert_eq!(lister.namespace(&ns).list(&"app=web".parse()?).len(), 3);
     let c = lister.get(ns.as_str(), "c").expect("c is cached");
     assert!(
@@ -168,7 +119,7 @@ async fn the_initial_list_is_paginated() -> anyhow::Result<()> {
         "{stats:?} for {total} objects"
     );
     assert_eq!(informer.store().len(), total);
-    lister_matches_list(&informer.lister(), &api, "").await;
+    lister_matches_list(&informer.lister(), &api, "", SYNC).await;
     informer.shutdown().await;
     Ok(())
 }

@@ -3,7 +3,6 @@
 //! deletes it missed arrive as `DeletedFinalStateUnknown` tombstones. Each test holds
 //! [`TestCluster::exclusive`], since it disturbs the control plane.
 
-use std::collections::BTreeMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,13 +11,16 @@ use std::thread;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::ResourceExt;
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube_gen::informer::{EventHandlerFns, Informer};
-use kube_gen::lister::{LabelSelector, Lister};
+use kube_gen::informer::Informer;
 use kube_gen_tests::{TestCluster, eventually};
 use serde_json::json;
+
+#[path = "support/config_maps.rs"]
+mod support;
+
+use support::{lister_matches_list, recorder};
 
 const LIMIT: Duration = Duration::from_secs(90);
 
@@ -28,55 +30,8 @@ fn config_map(name: &str) -> anyhow::Result<ConfigMap> {
     )?)
 }
 
-/// A handler that logs `add NAME`, `update NAME` (real changes), `delete NAME` and `tombstone NAME`.
-fn recorder() -> (EventHandlerFns<ConfigMap>, Arc<Mutex<Vec<String>>>) {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let (add, update, delete) = (log.clone(), log.clone(), log.clone());
-    let handler = EventHandlerFns::new()
-        .on_add(move |cm: Arc<ConfigMap>| {
-            add.lock().unwrap().push(format!("add {}", cm.name_any()))
-        })
-        .on_update(move |old, new| {
-            if old.resource_version() != new.resource_version() {
-                update
-                    .lock()
-                    .unwrap()
-                    .push(format!("update {}", new.name_any()));
-            }
-        })
-        .on_delete(move |gone| {
-            let what = if gone.is_tombstone() {
-                "tombstone"
-            } else {
-                "delete"
-            };
-            delete
-                .lock()
-                .unwrap()
-                .push(format!("{what} {}", gone.object().name_any()));
-        });
-    (handler, log)
-}
-
 fn logged(log: &Arc<Mutex<Vec<String>>>, line: &str) -> bool {
     log.lock().unwrap().iter().any(|l| l == line)
-}
-
-async fn lister_matches_list(lister: &Lister<ConfigMap>, api: &Api<ConfigMap>) {
-    let versions = |objects: Vec<&ConfigMap>| -> BTreeMap<String, String> {
-        objects
-            .into_iter()
-            .map(|o| (o.name_any(), o.resource_version().unwrap_or_default()))
-            .collect()
-    };
-    eventually("the lister to equal a fresh LIST", LIMIT, || async {
-        let fresh = api.list(&ListParams::default()).await?.items;
-        let cached = lister.list(&LabelSelector::everything());
-        Ok((versions(cached.iter().map(|o| o.as_ref()).collect())
-            == versions(fresh.iter().collect()))
-        .then_some(()))
-    })
-    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -117,7 +72,7 @@ async fn the_informer_resumes_after_an_apiserver_restart() -> anyhow::Result<()>
         Ok((logged(&log, "delete goes") || logged(&log, "tombstone goes")).then_some(()))
     })
     .await;
-    lister_matches_list(&informer.lister(), &api).await;
+    lister_matches_list(&informer.lister(), &api, "", LIMIT).await;
     assert!(
         informer.stats().watches >= 2,
         "the watch was resumed: {:?}",
@@ -198,7 +153,7 @@ async fn deletes_missed_across_a_compaction_arrive_as_tombstones() -> anyhow::Re
         "a 410 makes the informer relist: {:?}",
         informer.stats()
     );
-    lister_matches_list(&informer.lister(), &api).await;
+    lister_matches_list(&informer.lister(), &api, "", LIMIT).await;
     informer.shutdown().await;
     Ok(())
 }

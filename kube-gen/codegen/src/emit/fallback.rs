@@ -23,13 +23,8 @@ pub fn fallback(
     };
     let root = Ident::new(&root.to_string(), spec.span());
     let k8s = &crates.k8s_openapi;
-    let (status_field, status_init) = match status {
-        Some(status) => (
-            quote!(#vis status: ::core::option::Option<#status>,),
-            quote!(status: ::core::option::Option::None,),
-        ),
-        None => (quote!(), quote!()),
-    };
+    let status_field = status.map(|status| quote!(#vis status: ::core::option::Option<#status>,));
+    let new = super::root::constructor(spec, k8s, status.is_some());
     quote! {
         #[allow(dead_code)]
         #vis struct #root {
@@ -40,16 +35,7 @@ pub fn fallback(
 
         #[allow(dead_code)]
         impl #root {
-            pub fn new(name: &str, spec: #spec) -> Self {
-                Self {
-                    metadata: #k8s::apimachinery::pkg::apis::meta::v1::ObjectMeta {
-                        name: ::core::option::Option::Some(::std::string::ToString::to_string(name)),
-                        ..::core::default::Default::default()
-                    },
-                    spec,
-                    #status_init
-                }
-            }
+            #new
 
             pub fn crd() -> #k8s::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition {
                 ::core::panic!("#[derive(CustomResource)] reported errors for this type")

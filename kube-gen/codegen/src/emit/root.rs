@@ -1,7 +1,7 @@
 //! The root type (`Foo { metadata, spec, status }`) and its inherent constructor and accessors.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 
 use super::path_string;
 use crate::model::{Resource, SchemaMode};
@@ -59,36 +59,25 @@ pub(super) fn inherent_impl(r: &Resource) -> TokenStream {
     let k8s = &crates.k8s_openapi;
     let new_doc =
         format!("Creates a `{root}` called `name` with `spec`, no other metadata and no status.");
-    let (status_init, status_accessors) = match &r.status {
-        Some(status) => (
-            quote!(status: ::core::option::Option::None,),
-            quote! {
-                /// The observed state, if the controller has written one.
-                pub fn status(&self) -> ::core::option::Option<&#status> {
-                    self.status.as_ref()
-                }
+    let new = constructor(spec, k8s, r.status.is_some());
+    let status_accessors = match &r.status {
+        Some(status) => quote! {
+            /// The observed state, if the controller has written one.
+            pub fn status(&self) -> ::core::option::Option<&#status> {
+                self.status.as_ref()
+            }
 
-                /// The observed state, to fill in before updating the status subresource.
-                pub fn status_mut(&mut self) -> &mut ::core::option::Option<#status> {
-                    &mut self.status
-                }
-            },
-        ),
-        None => (quote!(), quote!()),
+            /// The observed state, to fill in before updating the status subresource.
+            pub fn status_mut(&mut self) -> &mut ::core::option::Option<#status> {
+                &mut self.status
+            }
+        },
+        None => quote!(),
     };
     quote! {
         impl #root {
             #[doc = #new_doc]
-            pub fn new(name: &str, spec: #spec) -> Self {
-                Self {
-                    metadata: #k8s::apimachinery::pkg::apis::meta::v1::ObjectMeta {
-                        name: ::core::option::Option::Some(::std::string::ToString::to_string(name)),
-                        ..::core::default::Default::default()
-                    },
-                    spec,
-                    #status_init
-                }
-            }
+            #new
 
             /// The desired state.
             pub fn spec(&self) -> &#spec {
@@ -101,6 +90,28 @@ pub(super) fn inherent_impl(r: &Resource) -> TokenStream {
             }
 
             #status_accessors
+        }
+    }
+}
+
+/// `pub fn new(name, spec) -> Self`, shared with the fallback root so both build a `Foo` the
+/// same way.
+pub(super) fn constructor(
+    spec: &impl ToTokens,
+    k8s: &impl ToTokens,
+    has_status: bool,
+) -> TokenStream {
+    let status_init = has_status.then(|| quote!(status: ::core::option::Option::None,));
+    quote! {
+        pub fn new(name: &str, spec: #spec) -> Self {
+            Self {
+                metadata: #k8s::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                    name: ::core::option::Option::Some(::std::string::ToString::to_string(name)),
+                    ..::core::default::Default::default()
+                },
+                spec,
+                #status_init
+            }
         }
     }
 }

@@ -72,6 +72,17 @@ struct Inner<K> {
 }
 
 impl<K> Inner<K> {
+    /// Index `name`'s values and keys (`None` while it is empty), or
+    /// [`Error::UnknownIndex`] if no index of that name was added.
+    fn lookup(&self, name: &str) -> Result<Option<&HashMap<String, BTreeSet<String>>>, Error> {
+        if !self.indexers.contains_key(name) {
+            return Err(Error::UnknownIndex(name.to_owned()));
+        }
+        Ok(self.indices.get(name))
+    }
+}
+
+impl<K> Inner<K> {
     fn index(&mut self, key: &str, obj: &K) {
         for (name, index_fn) in &self.indexers {
             let index = self.indices.entry(name.clone()).or_default();
@@ -247,13 +258,7 @@ impl<K> Store<K> {
     /// [`Error::UnknownIndex`] if no index of that name was added.
     pub fn by_index(&self, index: &str, value: &str) -> Result<Vec<Arc<K>>, Error> {
         let inner = read(&self.inner);
-        if !inner.indexers.contains_key(index) {
-            return Err(Error::UnknownIndex(index.to_owned()));
-        }
-        let keys = inner
-            .indices
-            .get(index)
-            .and_then(|values| values.get(value));
+        let keys = inner.lookup(index)?.and_then(|values| values.get(value));
         Ok(keys
             .into_iter()
             .flatten()
@@ -268,13 +273,7 @@ impl<K> Store<K> {
     /// [`Error::UnknownIndex`] if no index of that name was added.
     pub fn index_keys(&self, index: &str, value: &str) -> Result<Vec<String>, Error> {
         let inner = read(&self.inner);
-        if !inner.indexers.contains_key(index) {
-            return Err(Error::UnknownIndex(index.to_owned()));
-        }
-        let keys = inner
-            .indices
-            .get(index)
-            .and_then(|values| values.get(value));
+        let keys = inner.lookup(index)?.and_then(|values| values.get(value));
         Ok(keys.into_iter().flatten().cloned().collect())
     }
 
@@ -285,12 +284,8 @@ impl<K> Store<K> {
     /// [`Error::UnknownIndex`] if no index of that name was added.
     pub fn index_values(&self, index: &str) -> Result<Vec<String>, Error> {
         let inner = read(&self.inner);
-        if !inner.indexers.contains_key(index) {
-            return Err(Error::UnknownIndex(index.to_owned()));
-        }
         Ok(inner
-            .indices
-            .get(index)
+            .lookup(index)?
             .map(|v| v.keys().cloned().collect())
             .unwrap_or_default())
     }

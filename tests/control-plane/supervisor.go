@@ -127,32 +127,29 @@ func (s *supervisor) apiserverArgs() []string {
 }
 
 func (s *supervisor) controllerManagerArgs() []string {
-	kc := s.kubeconfig("kube-controller-manager.kubeconfig")
-	return []string{
-		"--kubeconfig=" + kc,
-		"--authentication-kubeconfig=" + kc,
-		"--authorization-kubeconfig=" + kc,
-		"--leader-elect=false",
-		"--bind-address=127.0.0.1",
-		"--secure-port=0",
+	return append(clientComponentArgs(s.kubeconfig("kube-controller-manager.kubeconfig")),
 		"--use-service-account-credentials=true",
-		"--controllers=deployment-controller,replicaset-controller,garbage-collector-controller," +
+		"--controllers=deployment-controller,replicaset-controller,garbage-collector-controller,"+
 			"namespace-controller,serviceaccount-controller,serviceaccount-token-controller,node-lifecycle-controller",
-		"--service-account-private-key-file=" + s.pki.SAKey,
-		"--root-ca-file=" + s.pki.CACert,
+		"--service-account-private-key-file="+s.pki.SAKey,
+		"--root-ca-file="+s.pki.CACert,
 		"--kube-api-qps=200",
 		"--kube-api-burst=400",
-		"--profiling=false",
-		"--v=1",
-	}
+	)
 }
 
 func (s *supervisor) schedulerArgs() []string {
-	kc := s.kubeconfig("kube-scheduler.kubeconfig")
+	return clientComponentArgs(s.kubeconfig("kube-scheduler.kubeconfig"))
+}
+
+// clientComponentArgs are the flags kube-controller-manager and
+// kube-scheduler share: log in with one kubeconfig, run alone (no leader
+// election), serve nothing.
+func clientComponentArgs(kubeconfig string) []string {
 	return []string{
-		"--kubeconfig=" + kc,
-		"--authentication-kubeconfig=" + kc,
-		"--authorization-kubeconfig=" + kc,
+		"--kubeconfig=" + kubeconfig,
+		"--authentication-kubeconfig=" + kubeconfig,
+		"--authorization-kubeconfig=" + kubeconfig,
 		"--leader-elect=false",
 		"--bind-address=127.0.0.1",
 		"--secure-port=0",

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -152,5 +151,3 @@ func (s *supervisor) run() int {
 		}
 	}
 }
-
-var errNotReady = errors.New("not ready")

@@ -20,6 +20,7 @@
 //! | generated `FooLister`, `FooNamespaceLister` | [`lister::Lister<K>`](lister::Lister), `.namespace(ns)` |
 //! | `util/workqueue` | [`workqueue::WorkQueue`] and its rate limiters |
 //! | `record.EventRecorder` + `EventCorrelator` | [`events::Recorder`] |
+//! | `tools/leaderelection` (`LeaderElector` on a `LeaseLock`) | [`leaderelection::LeaderElector`] |
 //! | `code-generator` (`client-gen`, `lister-gen`, `informer-gen`) | `#[derive(CustomResource)]` and the `kube-gen` CLI |
 
 pub use kube;
@@ -40,5 +41,6 @@ pub mod client;
 pub mod events;
 pub mod fake;
 pub mod informer;
+pub mod leaderelection;
 pub mod lister;
 pub mod workqueue;

@@ -84,6 +84,7 @@
 //! | `Reflector`, `WatchListPageSize` | internal; [`InformerBuilder::page_size`], [`Informer::stats`] |
 //! | `SetTransform`, `TransformStripManagedFields` | [`InformerBuilder::transform`], [`drop_managed_fields`] (the default) |
 //! | `Run(stopCh)` | [`Informer::start`], [`Informer::shutdown`] |
+//! | `SetWatchErrorHandler` (to see list/watch failures) | [`Informer::health`] (`last_error`), and a warn log per failed attempt |
 //! | `HasSynced`, `WaitForCacheSync(stopCh, ...)` | [`Informer::has_synced`], [`Informer::wait_for_cache_sync`]`(timeout)` (drop it to cancel) |
 //! | `ResourceEventHandler`, `ResourceEventHandlerFuncs` | [`EventHandler`], [`EventHandlerFns`] |
 //! | `AddEventHandler`, `RemoveEventHandler`, `registration.HasSynced` | [`Informer::add_event_handler`], [`Informer::remove_event_handler`], [`HandlerRegistration::has_synced`] |
@@ -113,7 +114,7 @@ pub use event::{DeletedFinalStateUnknown, DeletedObject};
 pub use factory::{InformerOptions, SharedInformerFactory, SharedInformerFactoryBuilder};
 pub use handlers::{EventHandler, EventHandlerFns, HandlerRegistration};
 pub use reflector::ReflectorStats;
-pub use shared::{Informer, InformerBuilder};
+pub use shared::{Informer, InformerBuilder, InformerHealth};
 pub use store::{IndexFn, NAMESPACE_INDEX, Store, Writer, key_for, object_key, split_key};
 
 use kube::Resource;

@@ -2,8 +2,8 @@
 
 use std::fmt::Debug;
 use std::hash::BuildHasher;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -11,7 +11,7 @@ use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
 use kube::api::{ListParams, ObjectList, WatchEvent, WatchParams};
-use kube::core::Request;
+use kube::core::{Request, Status};
 use kube::{Client, Resource};
 use serde::de::DeserializeOwned;
 
@@ -122,6 +122,72 @@ impl Counters {
     }
 }
 
+/// The reflector's most recent list or watch failure, cleared by the next success; read
+/// through [`Informer::health`](super::Informer::health).
+#[derive(Debug, Default)]
+pub(crate) struct Failures {
+    state: Mutex<FailureState>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct FailureState {
+    /// What went wrong last, e.g. `list failed: Forbidden (403): ...`.
+    pub(crate) last_error: Option<String>,
+    /// List and watch attempts that failed since the last one that worked.
+    pub(crate) consecutive: u32,
+}
+
+impl Failures {
+    fn failed(&self, error: String) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.last_error = Some(error);
+        state.consecutive = state.consecutive.saturating_add(1);
+    }
+
+    fn succeeded(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.last_error = None;
+        state.consecutive = 0;
+    }
+
+    pub(crate) fn snapshot(&self) -> FailureState {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// An error as one line for logs and [`InformerHealth`](super::InformerHealth): an API
+/// status as `Reason (code): message` (kube's own text adds a `Debug` dump of the status),
+/// anything else with its sources, which say what actually failed (`connection refused`).
+fn describe(error: &kube::Error) -> String {
+    if let kube::Error::Api(status) = error {
+        return describe_status(status);
+    }
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// A failure status as `Reason (code): message`, e.g. `Forbidden (403): foos is forbidden: ...`.
+fn describe_status(status: &Status) -> String {
+    let reason = if status.reason.is_empty() {
+        "Failure"
+    } else {
+        status.reason.as_str()
+    };
+    format!("{reason} ({}): {}", status.code, status.message)
+}
+
 /// Exponential backoff with jitter: each wait is the current step plus up to the step again,
 /// and the step doubles up to `max`; anything the server delivers resets it.
 #[derive(Debug, Clone)]
@@ -180,6 +246,7 @@ pub(crate) struct Reflector<K> {
     pub(crate) page_size: Option<u32>,
     pub(crate) backoff: Backoff,
     pub(crate) counters: Counters,
+    pub(crate) failures: Failures,
 }
 
 impl<K: Resource + Send + 'static> Reflector<K> {
@@ -191,13 +258,18 @@ impl<K: Resource + Send + 'static> Reflector<K> {
             let mut resource_version = match self.list_all().await {
                 Ok((items, resource_version)) => {
                     tracing::debug!(informer = %self.name, items = items.len(), %resource_version, "listed");
+                    self.failures.succeeded();
                     sink.replace(items);
                     backoff.reset();
                     resource_version
                 }
                 Err(error) => {
+                    // One line per attempt, each followed by one backoff step: an unreachable
+                    // or forbidden API server is reported as often as it is retried.
                     let wait = backoff.next_wait();
+                    let error = describe(&error);
                     tracing::warn!(informer = %self.name, %error, ?wait, "list failed; retrying");
+                    self.failures.failed(format!("list failed: {error}"));
                     tokio::time::sleep(wait).await;
                     continue;
                 }
@@ -262,10 +334,13 @@ impl<K: Resource + Send + 'static> Reflector<K> {
             Ok(events) => events,
             Err(error) if is_gone(&error) => return WatchEnd::Gone,
             Err(error) => {
+                let error = describe(&error);
                 tracing::warn!(informer = %self.name, %error, "watch failed; backing off");
+                self.failures.failed(format!("watch failed: {error}"));
                 return WatchEnd::Failed;
             }
         };
+        self.failures.succeeded();
         let mut delivered = false;
         while let Some(event) = events.next().await {
             match event {
@@ -283,11 +358,15 @@ impl<K: Resource + Send + 'static> Reflector<K> {
                 Ok(WatchEvent::Error(status)) if status.code == 410 => return WatchEnd::Gone,
                 Err(error) if is_gone(&error) => return WatchEnd::Gone,
                 Ok(WatchEvent::Error(status)) => {
-                    tracing::warn!(informer = %self.name, ?status, "watch error; backing off");
+                    let error = describe_status(&status);
+                    tracing::warn!(informer = %self.name, %error, "watch error; backing off");
+                    self.failures.failed(format!("watch failed: {error}"));
                     return WatchEnd::Failed;
                 }
                 Err(error) => {
+                    let error = describe(&error);
                     tracing::warn!(informer = %self.name, %error, "watch broke; resuming");
+                    self.failures.failed(format!("watch broke: {error}"));
                     return WatchEnd::Failed;
                 }
             }

@@ -14,7 +14,9 @@ use tokio::task::JoinHandle;
 
 use super::event::{DeletedFinalStateUnknown, DeletedObject, Notification};
 use super::handlers::{EventHandler, HandlerRegistration, Listener};
-use super::reflector::{ApiSource, Backoff, Counters, ListWatch, Reflector, ReflectorStats, Sink};
+use super::reflector::{
+    ApiSource, Backoff, Counters, Failures, ListWatch, Reflector, ReflectorStats, Sink,
+};
 use super::store::{IndexFn, Store, Writer, key_for};
 use super::{Error, drop_managed_fields};
 use crate::lister::Lister;
@@ -46,6 +48,32 @@ impl<K> Debug for Informer<K> {
             .field("stats", &self.shared.reflector.counters.snapshot())
             .finish()
     }
+}
+
+/// Whether an informer is running, has synced, and can currently list and watch; from
+/// [`Informer::health`].
+///
+/// Meant for readiness probes and metrics: an informer that cannot reach the API server, or
+/// is forbidden to list its resource, keeps serving its last cache and retries with
+/// backoff, so `synced` alone does not say that the cache is current. `last_error` does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InformerHealth {
+    /// [`Informer::start`] (or [`Informer::shutdown`]) has been called: `false` while the
+    /// informer waits to be started, e.g. in a standby replica waiting for leadership.
+    pub started: bool,
+    /// [`Informer::shutdown`] has been called.
+    pub stopped: bool,
+    /// The first list has been stored and handed to the handlers; stays true afterwards.
+    pub synced: bool,
+    /// The most recent list or watch failure, such as `list failed: Forbidden (403):
+    /// deployments.apps is forbidden: ...` or `watch failed: ...: connection refused`;
+    /// `None` once a list or watch next succeeds. A 410 Gone (which relists) is not a
+    /// failure.
+    pub last_error: Option<String>,
+    /// List and watch attempts that failed since the last one that succeeded; each one was
+    /// logged at warn and followed by a backoff step.
+    pub consecutive_failures: u32,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -193,6 +221,7 @@ where
                     page_size: self.page_size,
                     backoff: Backoff::new(self.backoff.0, self.backoff.1),
                     counters: Counters::default(),
+                    failures: Failures::default(),
                 },
                 store,
                 dispatch: Mutex::new(Dispatch {
@@ -370,6 +399,30 @@ where
     /// How many lists, list pages and watches the informer has started so far.
     pub fn stats(&self) -> ReflectorStats {
         self.shared.reflector.counters.snapshot()
+    }
+
+    /// Whether the informer is running, has synced, and whether its last list or watch
+    /// worked; cheap enough to call on every probe or scrape.
+    ///
+    /// ```no_run
+    /// # fn doc(informer: kube_gen::informer::Informer<k8s_openapi::api::apps::v1::Deployment>) {
+    /// let health = informer.health();
+    /// if let Some(error) = &health.last_error {
+    ///     eprintln!("{} is not current: {error}", informer.name());
+    /// }
+    /// # }
+    /// ```
+    pub fn health(&self) -> InformerHealth {
+        let started = !matches!(*lock(&self.shared.run), Run::NotStarted);
+        let phase = *self.shared.phase.borrow();
+        let failures = self.shared.reflector.failures.snapshot();
+        InformerHealth {
+            started,
+            stopped: phase.stopped,
+            synced: phase.synced,
+            last_error: failures.last_error,
+            consecutive_failures: failures.consecutive,
+        }
     }
 }
 

@@ -28,6 +28,8 @@ struct FakeServer {
     compacted_to: u64,
     watchers: Vec<Sender>,
     refuse_watches: bool,
+    /// Answers every list with this failure while set.
+    refuse_lists: Option<Status>,
     list_params: Vec<ListParams>,
     watch_calls: Vec<(WatchParams, String)>,
 }
@@ -130,6 +132,9 @@ impl ListWatch<ConfigMap> for Fake {
     fn list<'a>(&'a self, params: &'a ListParams) -> BoxFuture<'a, kube::Result<Page<ConfigMap>>> {
         let mut s = self.server();
         s.list_params.push(params.clone());
+        if let Some(status) = s.refuse_lists.clone() {
+            return async move { Err(kube::Error::Api(Box::new(status))) }.boxed();
+        }
         let after = params.continue_token.clone().unwrap_or_default();
         let limit = params.limit.unwrap_or(u32::MAX) as usize;
         let mut items: Vec<ConfigMap> = s
@@ -513,6 +518,100 @@ async fn wait_for_cache_sync_times_out_before_start_and_fails_after_shutdown() {
         Err(Error::ShutDown)
     ));
     assert!(!informer.has_synced());
+}
+
+/// What kube-apiserver answers a ServiceAccount without RBAC for ConfigMaps.
+fn forbidden() -> Status {
+    Status::failure(
+        "configmaps is forbidden: User \"system:serviceaccount:ns:app\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"ns\"",
+        "Forbidden",
+    )
+    .with_code(403)
+}
+
+/// Waits (in paused time) until `done` holds for the informer's health, then returns it.
+async fn health_when(
+    informer: &Informer<ConfigMap>,
+    done: impl Fn(&InformerHealth) -> bool,
+) -> InformerHealth {
+    for _ in 0..1000 {
+        let health = informer.health();
+        if done(&health) {
+            return health;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("health never got there: {:?}", informer.health());
+}
+
+#[tokio::test(start_paused = true)]
+async fn health_names_a_forbidden_list_until_a_list_works_again() {
+    let fake = Fake::default();
+    fake.put("a", "1");
+    fake.server().refuse_lists = Some(forbidden());
+    let informer = informer(&fake).build();
+    assert_eq!(informer.health(), InformerHealth::default(), "not started");
+
+    informer.start();
+    let health = health_when(&informer, |h| h.consecutive_failures >= 3).await;
+    assert!(health.started && !health.synced && !health.stopped);
+    assert_eq!(
+        health.last_error.as_deref(),
+        Some(
+            "list failed: Forbidden (403): configmaps is forbidden: User \"system:serviceaccount:ns:app\" \
+             cannot list resource \"configmaps\" in API group \"\" in the namespace \"ns\""
+        )
+    );
+    assert_eq!(
+        u64::from(health.consecutive_failures),
+        informer.stats().lists,
+        "every attempt is one failure (and one warn line), then one backoff step"
+    );
+
+    fake.server().refuse_lists = None;
+    informer
+        .wait_for_cache_sync(Duration::from_secs(5))
+        .await
+        .unwrap();
+    let health = informer.health();
+    assert!(health.synced);
+    assert_eq!(health.last_error, None);
+    assert_eq!(health.consecutive_failures, 0);
+    informer.shutdown().await;
+    assert!(informer.health().stopped);
+}
+
+#[tokio::test(start_paused = true)]
+async fn health_reports_a_failing_watch_and_clears_when_the_watch_resumes() {
+    let fake = Fake::default();
+    fake.put("a", "1");
+    let informer = informer(&fake).build();
+    informer.start();
+    informer
+        .wait_for_cache_sync(Duration::from_secs(5))
+        .await
+        .unwrap();
+
+    fake.partition();
+    let health = health_when(&informer, |h| h.consecutive_failures >= 2).await;
+    assert!(
+        health.synced,
+        "the cache stays synced while the watch fails"
+    );
+    assert_eq!(
+        health.last_error.as_deref(),
+        Some("watch failed: ServiceError: connection refused")
+    );
+
+    fake.heal();
+    let health = health_when(&informer, |h| h.last_error.is_none()).await;
+    assert_eq!(health.consecutive_failures, 0);
+    assert_eq!(
+        informer.stats().lists,
+        1,
+        "no relist after a transport error"
+    );
+    informer.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]

@@ -14,8 +14,19 @@
 //!   write and an event. Here the status is written only when it differs from what the
 //!   Deployment reports (a Foo without a status differs), and `Synced` is recorded only when
 //!   the sync wrote something: the Deployment, the status, or both.
+//! - **A lagging cache is not an error.** When the Deployment is missing from the cache but
+//!   the create finds it already exists (the cache has not yet seen the Deployment our
+//!   previous sync created), the sync reads the live Deployment and goes on, where the
+//!   original logs an error and retries until the cache catches up.
 //! - **Graceful shutdown.** [`run`](Controller::run) stops handing out work when its
 //!   `shutdown` future completes, lets the syncs in flight finish, then returns `Ok`.
+//! - **Metrics.** With [`ControllerBuilder::metrics`], the work queue exports client-go's
+//!   `workqueue_*` families and every sync is counted and timed by result (see
+//!   [`ops::metrics`](crate::ops::metrics)).
+//! - **A panicking worker stops the controller.** [`run`](Controller::run) returns
+//!   [`Error::WorkerPanicked`] at once instead of carrying on with fewer workers, so the
+//!   process exits and its liveness probe does not report a controller that no longer
+//!   works (Go's sample-controller crashes on a panic too).
 //! - **Bounded cache sync.** The caches must sync within [`CACHE_SYNC_TIMEOUT`]; the
 //!   original waits until it is stopped.
 //! - **No invalid types.** Go's "Error decoding object, invalid type" branches do not exist:
@@ -32,10 +43,13 @@ use kube_gen::events::{EventType, Recorder};
 use kube_gen::informer::{self, DeletedObject, EventHandlerFns, Informer, key_for, split_key};
 use kube_gen::lister::Lister;
 use kube_gen::workqueue::{WorkQueue, controller_rate_limiter};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tracing::{debug, error, info};
 
 use crate::deployment::{controller_of, is_controlled_by, new_deployment};
 use crate::foo::{Foo, FooStatus};
+use crate::ops::ControllerMetrics;
 
 /// The component named as the source of events, and the field manager of every write.
 pub const CONTROLLER_AGENT_NAME: &str = "sample-controller";
@@ -66,6 +80,15 @@ pub enum Error {
     /// Creating the Foo's Deployment failed.
     #[error("could not create deployment {name}")]
     CreateDeployment {
+        /// The Deployment's name.
+        name: String,
+        /// What the API server said.
+        #[source]
+        source: client::Error,
+    },
+    /// Reading the Foo's Deployment failed (after a create found it already there).
+    #[error("could not get deployment {name}")]
+    GetDeployment {
         /// The Deployment's name.
         name: String,
         /// What the API server said.
@@ -113,6 +136,8 @@ pub struct Controller {
     /// failing one does not hog the workers.
     workqueue: WorkQueue<String>,
     recorder: Recorder,
+    /// Where each sync's result and duration go, if anywhere.
+    metrics: Option<ControllerMetrics>,
 }
 
 impl fmt::Debug for Controller {
@@ -125,31 +150,51 @@ impl fmt::Debug for Controller {
     }
 }
 
-impl Controller {
-    /// A controller over these informers, recording events with `recorder`.
-    ///
-    /// Registers the event handlers: a Foo added or updated is enqueued; a Deployment added,
-    /// updated (with a new resourceVersion) or deleted enqueues the Foo controlling it. The
-    /// queue backs off per key from 5 ms to 1000 s, and overall to 50 qps with bursts of 300.
-    /// Start the informers (or their factory) before [`run`](Self::run).
-    pub fn new(
-        client: kube::Client,
-        deployment_informer: &Informer<Deployment>,
-        foo_informer: &Informer<Foo>,
-        recorder: Recorder,
-    ) -> Self {
-        let workqueue = WorkQueue::builder()
+/// Builds a [`Controller`]; from [`Controller::builder`].
+pub struct ControllerBuilder {
+    client: kube::Client,
+    deployment_informer: Informer<Deployment>,
+    foo_informer: Informer<Foo>,
+    recorder: Recorder,
+    metrics: Option<ControllerMetrics>,
+}
+
+impl fmt::Debug for ControllerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ControllerBuilder")
+            .field("deployment_informer", &self.deployment_informer)
+            .field("foo_informer", &self.foo_informer)
+            .field("metrics", &self.metrics.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ControllerBuilder {
+    /// Records into `metrics`: the queue's `workqueue_*` series (queue name `Foos`), and
+    /// each sync's result and duration.
+    pub fn metrics(mut self, metrics: &ControllerMetrics) -> Self {
+        self.metrics = Some(metrics.clone());
+        self
+    }
+
+    /// The controller, with its event handlers registered (see [`Controller::new`]).
+    pub fn build(self) -> Controller {
+        let mut workqueue = WorkQueue::builder()
             .name("Foos")
-            .rate_limiter(controller_rate_limiter(50.0, 300))
-            .build();
+            .rate_limiter(controller_rate_limiter(50.0, 300));
+        if let Some(metrics) = &self.metrics {
+            workqueue = workqueue.metrics(metrics.workqueue());
+        }
+        let (deployment_informer, foo_informer) = (&self.deployment_informer, &self.foo_informer);
         let controller = Controller {
-            client,
+            client: self.client,
             deployments_lister: deployment_informer.lister(),
             deployment_informer: deployment_informer.clone(),
             foos_lister: foo_informer.lister(),
             foo_informer: foo_informer.clone(),
-            workqueue,
-            recorder,
+            workqueue: workqueue.build(),
+            recorder: self.recorder,
+            metrics: self.metrics,
         };
 
         info!("Setting up event handlers");
@@ -174,11 +219,46 @@ impl Controller {
         );
         controller
     }
+}
+
+impl Controller {
+    /// A controller over these informers, recording events with `recorder`; the same as
+    /// [`Controller::builder`]`(..).build()`.
+    ///
+    /// Registers the event handlers: a Foo added or updated is enqueued; a Deployment added,
+    /// updated (with a new resourceVersion) or deleted enqueues the Foo controlling it. The
+    /// queue backs off per key from 5 ms to 1000 s, and overall to 50 qps with bursts of 300.
+    /// Start the informers (or their factory) before [`run`](Self::run).
+    pub fn new(
+        client: kube::Client,
+        deployment_informer: &Informer<Deployment>,
+        foo_informer: &Informer<Foo>,
+        recorder: Recorder,
+    ) -> Self {
+        Self::builder(client, deployment_informer, foo_informer, recorder).build()
+    }
+
+    /// A controller as [`new`](Self::new) builds it, with options: see [`ControllerBuilder`].
+    pub fn builder(
+        client: kube::Client,
+        deployment_informer: &Informer<Deployment>,
+        foo_informer: &Informer<Foo>,
+        recorder: Recorder,
+    ) -> ControllerBuilder {
+        ControllerBuilder {
+            client,
+            deployment_informer: deployment_informer.clone(),
+            foo_informer: foo_informer.clone(),
+            recorder,
+            metrics: None,
+        }
+    }
 
     /// Waits for the caches, then runs `workers` workers until `shutdown` completes.
     ///
     /// On shutdown the workers take no new key, the syncs in flight finish, and `run`
-    /// returns `Ok` once every worker has exited.
+    /// returns `Ok` once every worker has exited. If a worker panics, the others are
+    /// stopped the same way at once and `run` returns the panic.
     ///
     /// # Errors
     ///
@@ -212,19 +292,27 @@ impl Controller {
         }
 
         info!(count = workers, "Starting workers");
-        let handles: Vec<_> = (0..workers)
-            .map(|_| tokio::spawn(self.clone().run_worker()))
-            .collect();
+        let mut handles = JoinSet::new();
+        for _ in 0..workers {
+            handles.spawn(self.clone().run_worker());
+        }
         info!("Started workers");
 
-        shutdown.await;
-        info!("Shutting down workers");
+        // Workers only return once the queue shuts down, so a worker ending before that
+        // has panicked: stop everything rather than run on with fewer workers.
+        let mut result = Ok(());
+        tokio::select! {
+            () = &mut shutdown => info!("Shutting down workers"),
+            Some(Err(err)) = handles.join_next() => {
+                error!(error = %err, "A worker panicked; shutting down the other workers");
+                result = Err(Error::WorkerPanicked(err));
+            }
+        }
         // Workers waiting in `get` wake up to `None`; a worker in a sync finishes it, and
         // the next key it gets is handed back (see `process_next_work_item`).
         self.workqueue.shut_down();
-        let mut result = Ok(());
-        for handle in handles {
-            if let Err(err) = handle.await {
+        while let Some(joined) = handles.join_next().await {
+            if let Err(err) = joined {
                 result = Err(Error::WorkerPanicked(err));
             }
         }
@@ -251,7 +339,12 @@ impl Controller {
         // Whatever happens below, `done` is called once at the end: it tells the queue this
         // worker has finished with the key, so it may be handed out again. A key added while
         // we were syncing it is held back until then, so two workers never sync one Foo.
-        match self.sync_handler(&key).await {
+        let started = Instant::now();
+        let result = self.sync_handler(&key).await;
+        if let Some(metrics) = &self.metrics {
+            metrics.observe_reconcile(result.is_ok(), started.elapsed());
+        }
+        match result {
             Ok(()) => {
                 // Synced: `forget` resets the key's backoff, so its next failure is retried
                 // after the shortest delay. It does not remove a pending re-add.
@@ -316,17 +409,32 @@ impl Controller {
             .get(deployment_name)
         {
             Some(deployment) => deployment,
-            None => {
-                let created = deployments
-                    .create(&new_deployment(&foo), &opts)
-                    .await
-                    .map_err(|source| Error::CreateDeployment {
+            None => match deployments.create(&new_deployment(&foo), &opts).await {
+                Ok(created) => {
+                    wrote = true;
+                    Arc::new(created)
+                }
+                // The cache lags the server: the Deployment was created (by our previous sync
+                // a moment ago, or by someone else) after the lister last heard of it. The
+                // original fails and retries until the cache catches up; reading the live
+                // object instead saves the error and the retry. Ownership is checked below.
+                Err(source) if source.is_already_exists() => {
+                    debug!(object_name = %key, deployment = deployment_name, "Deployment not cached yet; reading it");
+                    let live = deployments.get(deployment_name).await.map_err(|source| {
+                        Error::GetDeployment {
+                            name: deployment_name.to_owned(),
+                            source,
+                        }
+                    })?;
+                    Arc::new(live)
+                }
+                Err(source) => {
+                    return Err(Error::CreateDeployment {
                         name: deployment_name.to_owned(),
                         source,
-                    })?;
-                wrote = true;
-                Arc::new(created)
-            }
+                    });
+                }
+            },
         };
 
         // If the Deployment is not controlled by this Foo, warn about it on the Foo and

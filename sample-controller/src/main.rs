@@ -3,58 +3,43 @@
 //! `sample-controller [flags]` runs the controller; `sample-controller crd` prints the Foo
 //! CRD. The first SIGINT or SIGTERM stops taking work, lets the syncs in flight finish and
 //! exits 0; a second one exits 1 at once.
+//!
+//! # Operating it
+//!
+//! Logs go to stderr, as text or, with `--log-format json`, one JSON object per line; `-v`
+//! and `-vv` raise the level, `RUST_LOG` (e.g. `info,kube_gen=debug`) overrides it. A list
+//! or watch the API server refuses or cannot answer is logged once per retry, at warn, with
+//! the server's message.
+//!
+//! `--metrics-bind-address` (default `127.0.0.1:8080`, `0` to disable) serves:
+//!
+//! - `/healthz`: `200 ok` while the controller loop is alive; `503` once it has returned.
+//! - `/readyz`: `200 ok` when both informers have synced and their last list or watch
+//!   worked and shutdown has not begun; else `503` naming each failing check, e.g.
+//!   `[-]informer foos failed: list failed: Forbidden (403): ...`. `?verbose` lists every
+//!   check.
+//! - `/metrics`, in OpenMetrics text (every family is described in
+//!   [`ops::metrics`](sample_controller::ops::metrics)):
+//!   - `workqueue_depth`, `workqueue_adds_total`, `workqueue_queue_duration_seconds`,
+//!     `workqueue_work_duration_seconds`, `workqueue_unfinished_work_seconds`,
+//!     `workqueue_longest_running_processor_seconds`, `workqueue_retries_total`, for the
+//!     queue `name="Foos"`;
+//!   - `sample_controller_reconcile_total` and `sample_controller_reconcile_duration_seconds`,
+//!     by `result="success"|"error"`;
+//!   - `sample_controller_informer_synced` and
+//!     `sample_controller_informer_consecutive_failures`, by `informer="foos"|"deployments"`.
+
+mod cli;
+mod run;
 
 use std::future::Future;
-use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
-use k8s_openapi::api::apps::v1::Deployment;
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube_gen::events::Recorder;
-use kube_gen::informer::SharedInformerFactory;
-use sample_controller::controller::{CONTROLLER_AGENT_NAME, Controller};
-use sample_controller::foo::Foo;
-use tracing::{info, warn};
+use clap::Parser as _;
+use tracing::info;
 use tracing_subscriber::EnvFilter;
 
-/// How long events still queued at shutdown may take to be written.
-const EVENT_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Reconciles Foos (samplecontroller.k8s.io/v1alpha1) with the Deployments they own.
-#[derive(Debug, Parser)]
-#[command(version, about)]
-struct Args {
-    /// Path to a kubeconfig. Only required if out-of-cluster. Without it (and without
-    /// --master) the in-cluster config, then $KUBECONFIG and ~/.kube/config are tried.
-    #[arg(long, global = true)]
-    kubeconfig: Option<PathBuf>,
-    /// The address of the Kubernetes API server. Overrides any value in kubeconfig.
-    #[arg(long, global = true)]
-    master: Option<String>,
-    /// Watch Foos and Deployments in this namespace only (default: all namespaces).
-    #[arg(long)]
-    namespace: Option<String>,
-    /// How many Foos are synced at once.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
-    workers: u16,
-    /// How often every cached object is handed to the handlers again (e.g. 30s, 5m, 0 for
-    /// never).
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
-    resync: Duration,
-    /// More logs: -v for debug, -vv for trace. RUST_LOG, when set, wins.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
-    verbose: u8,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Print the Foo CustomResourceDefinition as YAML.
-    Crd,
-}
+use crate::cli::{Args, Command, LogFormat};
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -62,81 +47,13 @@ fn main() -> anyhow::Result<()> {
         print!("{}", sample_controller::foo::crd_yaml()?);
         return Ok(());
     }
-    init_logging(args.verbose);
+    init_logging(args.verbose, args.log_format);
     let runtime = tokio::runtime::Runtime::new().context("could not start the tokio runtime")?;
-    if let Err(err) = runtime.block_on(run(args)) {
+    if let Err(err) = runtime.block_on(run::run(args)) {
         tracing::error!("{err:#}");
         std::process::exit(1);
     }
     Ok(())
-}
-
-/// Builds the clients, the informers and the controller, and runs it until a signal.
-async fn run(args: Args) -> anyhow::Result<()> {
-    let config = kube_config(args.kubeconfig, args.master).await?;
-    let client = kube::Client::try_from(config).context("error building kubernetes client")?;
-
-    // One factory serves both kinds: Go needed two because it had two clientsets.
-    let mut factory = SharedInformerFactory::builder(client.clone())
-        .resync_period((!args.resync.is_zero()).then_some(args.resync));
-    if let Some(namespace) = &args.namespace {
-        factory = factory.namespace(namespace);
-    }
-    let factory = factory.build();
-    let recorder = Recorder::new(client.clone(), CONTROLLER_AGENT_NAME);
-    let controller = Controller::new(
-        client,
-        &factory.informer::<Deployment>(),
-        &factory.informer::<Foo>(),
-        recorder.clone(),
-    );
-
-    // Informers only start when asked; requested informers are started here, after the
-    // controller has registered its handlers.
-    factory.start();
-
-    let result = controller
-        .run(usize::from(args.workers), shutdown_signal())
-        .await;
-    factory.shutdown().await;
-    if tokio::time::timeout(EVENT_FLUSH_TIMEOUT, recorder.shut_down())
-        .await
-        .is_err()
-    {
-        warn!("events still queued at shutdown were dropped");
-    }
-    result.context("error running controller")
-}
-
-/// The client config: the kubeconfig given, with --master overriding its server; --master
-/// alone; or kube's usual inference (in-cluster, $KUBECONFIG, ~/.kube/config).
-async fn kube_config(
-    kubeconfig: Option<PathBuf>,
-    master: Option<String>,
-) -> anyhow::Result<kube::Config> {
-    let master = master
-        .map(|m| m.parse::<http::Uri>().context("--master is not a URL"))
-        .transpose()?;
-    let mut config = match (kubeconfig, &master) {
-        (Some(path), _) => {
-            let kubeconfig = Kubeconfig::read_from(&path)
-                .with_context(|| format!("could not read kubeconfig {}", path.display()))?;
-            kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-                .await
-                .with_context(|| format!("invalid kubeconfig {}", path.display()))?
-        }
-        (None, Some(master)) => kube::Config::new(master.clone()),
-        (None, None) => {
-            warn!("neither --kubeconfig nor --master was specified; inferring the config");
-            kube::Config::infer()
-                .await
-                .context("error building kubeconfig")?
-        }
-    };
-    if let Some(master) = master {
-        config.cluster_url = master;
-    }
-    Ok(config)
 }
 
 /// Completes on the first SIGINT or SIGTERM; the second one exits the process with 1.
@@ -173,68 +90,24 @@ async fn wait_for_signal() {
     }
 }
 
-/// Logs to stderr at info, or debug with -v, trace with -vv; RUST_LOG overrides.
-fn init_logging(verbose: u8) {
+/// Logs to stderr at info, or debug with -v, trace with -vv; RUST_LOG overrides. JSON
+/// lines carry the event's fields at the top level, next to `timestamp`, `level`, `target`
+/// and `message`.
+fn init_logging(verbose: u8, format: LogFormat) {
+    // kube's client logs each failed request at error without saying what it was for; the
+    // informers and the controller log each failure with that context, once per retry, so
+    // kube's line is left to -vv and RUST_LOG.
     let level = match verbose {
-        0 => "info",
-        1 => "debug",
+        0 => "info,kube_client::client::builder=off",
+        1 => "debug,kube_client::client::builder=off",
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
-/// A duration like `30s`, `5m`, `1h`, `500ms` or plain seconds (`30`).
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 30s, 5m or 1h"))?;
-    let seconds = match unit {
-        "" | "s" => value,
-        "ms" => value / 1000.0,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => {
-            return Err(format!(
-                "unknown unit {unit:?} in {text:?}; use ms, s, m or h"
-            ));
-        }
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|err| format!("{text:?}: {err}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_take_go_style_units() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("3d").is_err());
-    }
-
-    #[test]
-    fn flags_default_to_two_workers_and_a_30s_resync() {
-        let args = Args::parse_from(["sample-controller"]);
-        assert_eq!(args.workers, 2);
-        assert_eq!(args.resync, Duration::from_secs(30));
-        assert!(args.command.is_none());
-        let args = Args::parse_from(["sample-controller", "--kubeconfig", "k", "-vv", "crd"]);
-        assert!(matches!(args.command, Some(Command::Crd)));
-        assert_eq!(args.verbose, 2);
-        assert!(Args::try_parse_from(["sample-controller", "--workers", "0"]).is_err());
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
     }
 }

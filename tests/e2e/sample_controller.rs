@@ -1,18 +1,21 @@
-//! The sample-controller on the real control plane, run in-process with the
-//! admin client for now: a Foo gets its Deployment with Ready pods and its
-//! status; a replicas change converges; a Deployment deleted by hand comes
-//! back; a Deployment it does not own gets `ErrResourceExists`; deleting the
-//! Foo garbage-collects its Deployment.
+//! The sample-controller as users run it: `kubectl apply -f artifacts/` on the
+//! real control plane, then the `sample-controller` binary as the
+//! ServiceAccount those artifacts create (not admin), with leader election.
+//! The example Foo gets its Deployment with Ready pods and its status; a
+//! replicas change converges; a Deployment deleted by hand comes back; a
+//! Deployment it does not own gets `ErrResourceExists`; deleting the Foo
+//! garbage-collects its Deployment; /metrics shows the work and /readyz stays
+//! ok throughout; SIGTERM exits 0 and releases the Lease.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube_gen::events::Recorder;
-use kube_gen::informer::SharedInformerFactory;
-use kube_gen_tests::{TestCluster, eventually, workspace_root};
-use sample_controller::controller::{CONTROLLER_AGENT_NAME, Controller};
+use kube_gen_tests::{SampleController, TestCluster, eventually, workspace_root};
 use sample_controller::foo::{Foo, FooSpec};
 use serde_json::json;
 
@@ -46,59 +49,105 @@ async fn converged(
     .await;
 }
 
+/// The first event with `reason` about object `name`.
+async fn event(events: &Api<Event>, name: &str, reason: &str) -> Event {
+    eventually(&format!("a {reason} event on {name}"), LIMIT, || async {
+        let list = events
+            .list(&ListParams::default().fields(&format!("involvedObject.name={name}")))
+            .await?;
+        Ok(list
+            .items
+            .into_iter()
+            .find(|e| e.reason.as_deref() == Some(reason)))
+    })
+    .await
+}
+
+/// The value of the first sample in `metrics` whose series is `series`.
+fn sample(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+/// Polls /readyz in the background and remembers whether it ever failed once
+/// it had succeeded.
+struct ReadyWatch {
+    stop: Arc<AtomicBool>,
+    task: std::thread::JoinHandle<Vec<String>>,
+}
+
+impl ReadyWatch {
+    fn start(controller: &Arc<SampleController>) -> ReadyWatch {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (controller, flag) = (controller.clone(), stop.clone());
+        let task = std::thread::spawn(move || {
+            let mut ready = false;
+            let mut failures = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                match controller.get("/readyz") {
+                    Ok(r) if r.status == 200 => ready = true,
+                    Ok(r) if ready => failures.push(format!("{}: {}", r.status, r.body)),
+                    Err(err) if ready => failures.push(format!("{err:#}")),
+                    _ => {}
+                }
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            failures
+        });
+        ReadyWatch { stop, task }
+    }
+
+    fn failures(self) -> Vec<String> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.task.join().expect("the /readyz poller does not panic")
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn a_foo_is_reconciled_end_to_end() -> anyhow::Result<()> {
+async fn the_controller_runs_from_artifacts_as_its_service_account() -> anyhow::Result<()> {
     let cluster = TestCluster::get();
-    let ns = cluster.namespace("sample").await?;
-    let client = cluster.client().await?;
-    let artifacts = workspace_root().join("artifacts");
-    let applied = cluster
-        .kubectl()
-        .arg("apply")
-        .arg("-f")
-        .arg(&artifacts)
-        .status()?;
-    assert!(applied.success(), "kubectl apply -f artifacts/");
-    let established = cluster
-        .kubectl()
-        .args([
-            "wait",
-            "--for=condition=Established",
-            "crd/foos.samplecontroller.k8s.io",
-            "--timeout=60s",
-        ])
-        .status()?;
-    assert!(established.success());
+    let admin = cluster.client().await?;
 
-    let factory = SharedInformerFactory::builder(client.clone())
-        .namespace(&ns)
-        .build();
-    let recorder = Recorder::new(client.clone(), CONTROLLER_AGENT_NAME);
-    let controller = Controller::new(
-        client.clone(),
-        &factory.informer::<Deployment>(),
-        &factory.informer::<Foo>(),
-        recorder.clone(),
-    );
-    factory.start();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(async move {
-        controller
-            .run(2, async {
-                let _ = stopped.await;
-            })
-            .await
-    });
-
-    let foos = Api::<Foo>::namespaced(client.clone(), &ns);
-    let deployments = Api::<Deployment>::namespaced(client.clone(), &ns);
-    let spec = FooSpec {
-        deployment_name: "example-foo".into(),
-        replicas: Some(1),
+    // Exactly the documented commands, from the workspace root.
+    let kubectl = |args: &[&str]| -> anyhow::Result<()> {
+        let status = cluster
+            .kubectl()
+            .args(args)
+            .current_dir(workspace_root())
+            .status()?;
+        anyhow::ensure!(status.success(), "kubectl {} failed", args.join(" "));
+        Ok(())
     };
-    foos.create(&PostParams::default(), &Foo::new("example-foo", spec))
-        .await?;
+    kubectl(&["apply", "-f", "artifacts/"])?;
+    kubectl(&[
+        "wait",
+        "--for=condition=Established",
+        "crd/foos.samplecontroller.k8s.io",
+        "--timeout=60s",
+    ])?;
+    kubectl(&["apply", "-f", "artifacts/examples/"])?;
+
+    let kubeconfig =
+        cluster.service_account_kubeconfig("sample-controller", "sample-controller")?;
+    let controller = Arc::new(SampleController::start(&kubeconfig, &["--leader-elect"])?);
+    eventually("the controller to be ready", LIMIT, || async {
+        Ok((controller.get("/readyz")?.status == 200).then_some(()))
+    })
+    .await;
+    let readiness = ReadyWatch::start(&controller);
+    assert_eq!(controller.get("/healthz")?.status, 200);
+
+    let foos = Api::<Foo>::namespaced(admin.clone(), "default");
+    let deployments = Api::<Deployment>::namespaced(admin.clone(), "default");
+    let events = Api::<Event>::namespaced(admin.clone(), "default");
     converged(&deployments, &foos, "example-foo", "example-foo", 1).await;
+    let synced = event(&events, "example-foo", "Synced").await;
+    assert_eq!(synced.message.as_deref(), Some("Foo synced successfully"));
+    assert_eq!(
+        synced.source.and_then(|s| s.component).as_deref(),
+        Some("sample-controller")
+    );
 
     let more = json!({ "spec": { "replicas": 3 } });
     foos.patch("example-foo", &PatchParams::default(), &Patch::Merge(&more))
@@ -134,27 +183,20 @@ async fn a_foo_is_reconciled_end_to_end() -> anyhow::Result<()> {
     };
     foos.create(&PostParams::default(), &Foo::new("intruder", spec))
         .await?;
-    let events = Api::<Event>::namespaced(client.clone(), &ns);
-    eventually(
-        "an ErrResourceExists event on Foo intruder",
-        LIMIT,
-        || async {
-            let list = events
-                .list(&ListParams::default().fields("involvedObject.name=intruder"))
-                .await?;
-            Ok(list
-                .items
-                .into_iter()
-                .find(|e| e.reason.as_deref() == Some("ErrResourceExists")))
-        },
-    )
-    .await
-    .message
-    .filter(|m| m == "Resource \"foreign\" already exists and is not managed by Foo")
-    .expect("the original's message");
+    let warning = event(&events, "intruder", "ErrResourceExists").await;
+    assert_eq!(warning.type_.as_deref(), Some("Warning"));
+    assert_eq!(
+        warning.message.as_deref(),
+        Some("Resource \"foreign\" already exists and is not managed by Foo")
+    );
     assert!(
         foos.get("intruder").await?.status.is_none(),
         "no status for a Foo whose Deployment is not ours"
+    );
+    let foreign = deployments.get("foreign").await?;
+    assert!(
+        foreign.metadata.owner_references.is_none(),
+        "the foreign Deployment is left alone"
     );
 
     foos.delete("example-foo", &DeleteParams::background())
@@ -172,8 +214,55 @@ async fn a_foo_is_reconciled_end_to_end() -> anyhow::Result<()> {
     )
     .await;
 
-    let _ = stop.send(());
-    running.await??;
-    factory.shutdown().await;
+    // The work shows in /metrics, and this replica holds the Lease.
+    let metrics = controller.get("/metrics")?.body;
+    let synced_ok = sample(
+        &metrics,
+        r#"sample_controller_reconcile_total{result="success"}"#,
+    );
+    assert!(synced_ok.is_some_and(|n| n >= 3.0), "{metrics}");
+    let failed = sample(
+        &metrics,
+        r#"sample_controller_reconcile_total{result="error"}"#,
+    );
+    assert!(
+        failed.is_some_and(|n| n >= 1.0),
+        "intruder failed: {metrics}"
+    );
+    assert!(
+        sample(&metrics, r#"workqueue_adds_total{name="Foos"}"#).is_some_and(|n| n >= 3.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"leader_election_master_status{name="sample-controller"}"#
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
+    let leases = Api::<Lease>::namespaced(admin.clone(), "sample-controller");
+    let holder = leases
+        .get("sample-controller")
+        .await?
+        .spec
+        .and_then(|s| s.holder_identity);
+    assert!(holder.is_some_and(|h| !h.is_empty()), "the Lease is held");
+
+    let failures = readiness.failures();
+    assert!(failures.is_empty(), "/readyz failed: {failures:?}");
+    let controller = Arc::into_inner(controller).expect("the poller is done");
+    let log = controller.log_path().to_owned();
+    let status = tokio::task::block_in_place(|| controller.terminate(Duration::from_secs(30)))?;
+    assert!(status.success(), "exit {status}; log: {}", log.display());
+    let released = leases
+        .get("sample-controller")
+        .await?
+        .spec
+        .and_then(|s| s.holder_identity);
+    assert!(
+        released.as_deref().is_none_or(str::is_empty),
+        "SIGTERM releases the Lease, held by {released:?}"
+    );
     Ok(())
 }

@@ -119,3 +119,34 @@ fn source_stamp() -> anyhow::Result<String> {
     h.write(&go.stdout);
     Ok(format!("{:016x}\n", h.finish()))
 }
+
+/// Builds binary `bin` of workspace package `package` (a no-op when it is
+/// fresh) and returns its path, so an end-to-end test runs it as a process,
+/// the way users run it. Cargo's own lock makes parallel callers wait for
+/// one build.
+pub fn cargo_bin(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "build",
+            "--locked",
+            "--message-format=json-render-diagnostics",
+        ])
+        .args(["--package", package, "--bin", bin])
+        .current_dir(workspace_root())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running cargo")?;
+    if !output.status.success() {
+        bail!(
+            "`cargo build -p {package} --bin {bin}` failed ({}); its errors are above",
+            output.status
+        );
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["target"]["name"] == bin)
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .with_context(|| format!("cargo built no executable named {bin}"))
+}

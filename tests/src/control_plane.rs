@@ -2,8 +2,7 @@
 //! `control-plane up`): its state, its kubeconfig, and the control API that
 //! restarts the apiserver or compacts etcd.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
@@ -12,6 +11,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::build::ensure_built;
+use crate::http;
 
 /// What `control-plane up` reports once it is ready (also `DIR/cluster.json`).
 #[derive(Debug, Clone, Deserialize)]
@@ -162,25 +162,14 @@ impl ControlPlane {
     /// One POST to the control API (plain HTTP on loopback).
     fn post(&self, path: &str) -> anyhow::Result<serde_json::Value> {
         let addr = self.state.control.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(addr)
-            .with_context(|| format!("connecting to the control API at {addr}"))?;
-        stream.set_read_timeout(Some(Duration::from_secs(180)))?;
-        write!(
-            stream,
-            "POST {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n"
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-        let ok = head
-            .lines()
-            .next()
-            .is_some_and(|status| status.contains(" 200 "));
-        let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-        if !ok {
+        let response = http::request(addr, "POST", path, Duration::from_secs(180))?;
+        let value: serde_json::Value = serde_json::from_str(&response.body).unwrap_or_default();
+        if response.status != 200 {
             bail!(
                 "control API {path} failed: {}",
-                value["error"].as_str().unwrap_or(head)
+                value["error"]
+                    .as_str()
+                    .map_or_else(|| format!("status {}", response.status), str::to_owned)
             );
         }
         Ok(value)

@@ -9,9 +9,14 @@
 mod build;
 mod cluster;
 mod control_plane;
+mod http;
+mod sample_controller;
 mod wait;
 
-pub use build::{ensure_built, kubernetes_version, workspace_root};
+pub use build::{cargo_bin, ensure_built, kubernetes_version, workspace_root};
 pub use cluster::{TestCluster, client_for};
 pub use control_plane::{ClusterState, ControlPlane, StartOptions};
+pub use http::Response;
+pub use rustix::process::Signal;
+pub use sample_controller::SampleController;
 pub use wait::eventually;

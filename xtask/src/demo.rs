@@ -9,6 +9,9 @@ use kube_gen_tests::{ControlPlane, StartOptions, workspace_root};
 
 use crate::steps::{require_go_and_kubectl, run as step, say};
 
+/// Where the demo's controller serves /metrics, /healthz and /readyz.
+const METRICS: &str = "127.0.0.1:8080";
+
 pub fn run(once: bool) -> anyhow::Result<()> {
     require_go_and_kubectl()?;
     let root = workspace_root();
@@ -29,7 +32,7 @@ pub fn run(once: bool) -> anyhow::Result<()> {
     let kubeconfig = plane.kubeconfig().to_path_buf();
     let kubectl = |args: &[&str]| kubectl(&root, &kubeconfig, args);
 
-    say("applying artifacts/ (the Foo CRD)");
+    say("applying artifacts/ (the Foo CRD, the namespace, RBAC and the in-cluster Deployment)");
     kubectl(&["apply", "-f", "artifacts/"])?;
     kubectl(&[
         "wait",
@@ -38,17 +41,22 @@ pub fn run(once: bool) -> anyhow::Result<()> {
         "--timeout=60s",
     ])?;
 
-    say("starting the sample-controller");
+    // The fake node runs no containers, so the in-cluster Deployment's pod never really
+    // starts; the controller runs here instead, as the ServiceAccount artifacts/ created.
+    say("starting the sample-controller as ServiceAccount sample-controller/sample-controller");
+    let controller_kubeconfig =
+        plane.service_account_kubeconfig("sample-controller", "sample-controller")?;
     let _controller = Running(
         Command::new(root.join("target/debug/sample-controller"))
             .arg("--kubeconfig")
-            .arg(&kubeconfig)
+            .arg(&controller_kubeconfig)
+            .args(["--leader-elect", "--metrics-bind-address", METRICS])
             .spawn()
             .context("starting target/debug/sample-controller")?,
     );
 
     say("applying the example Foo and waiting until it is reconciled");
-    kubectl(&["apply", "-f", "artifacts/examples/foo.yaml"])?;
+    kubectl(&["apply", "-f", "artifacts/examples/"])?;
     kubectl(&[
         "wait",
         "--for=condition=Available",
@@ -83,7 +91,8 @@ pub fn run(once: bool) -> anyhow::Result<()> {
     }
     say(&format!(
         "the control plane and the controller keep running; in another shell:\n    export KUBECONFIG={}\n    \
-         kubectl patch foo example-foo --type=merge -p '{{\"spec\":{{\"replicas\":3}}}}'",
+         kubectl patch foo example-foo --type=merge -p '{{\"spec\":{{\"replicas\":3}}}}'\n    \
+         curl -s http://{METRICS}/metrics    # also /healthz and /readyz",
         kubeconfig.display()
     ));
     say("press Ctrl-C to stop");

@@ -11,9 +11,11 @@ use kube_gen::client::{Client, ListOptions};
 use kube_gen::events::Recorder;
 use kube_gen::fake::{Action, FakeCluster, Reaction};
 use kube_gen::informer::{DeletedFinalStateUnknown, DeletedObject, SharedInformerFactory};
+use prometheus_client::registry::Registry;
 
 use super::*;
 use crate::foo::FooSpec;
+use crate::ops::metrics::encode;
 
 const NAMESPACE: &str = "default";
 
@@ -28,6 +30,15 @@ struct Fixture {
 impl Fixture {
     /// Seeds the server and the caches with these objects and waits for the caches.
     async fn new(foos: Vec<Foo>, deployments: Vec<Deployment>) -> Fixture {
+        Fixture::build(foos, deployments, None).await
+    }
+
+    /// As [`Fixture::new`], with the controller recording into `metrics` if given.
+    async fn build(
+        foos: Vec<Foo>,
+        deployments: Vec<Deployment>,
+        metrics: Option<&ControllerMetrics>,
+    ) -> Fixture {
         let fake = FakeCluster::new().with_status_subresource::<Foo>();
         for foo in &foos {
             // The seed keeps its uid, which the seeded Deployments' owner references use.
@@ -39,12 +50,16 @@ impl Fixture {
         let events = FakeCluster::new();
         let recorder = Recorder::new(events.client(), CONTROLLER_AGENT_NAME);
         let factory = SharedInformerFactory::new(fake.client());
-        let controller = Controller::new(
+        let mut controller = Controller::builder(
             fake.client(),
             &factory.informer::<Deployment>(),
             &factory.informer::<Foo>(),
             recorder,
         );
+        if let Some(metrics) = metrics {
+            controller = controller.metrics(metrics);
+        }
+        let controller = controller.build();
         factory.start();
         factory
             .wait_for_cache_sync(Duration::from_secs(5))
@@ -254,6 +269,39 @@ async fn a_foo_without_a_deployment_name_is_dropped_without_actions() {
 }
 
 #[tokio::test]
+async fn a_deployment_the_cache_has_not_seen_yet_is_read_not_an_error() {
+    let foo = new_foo("test", Some(1));
+    let f = Fixture::new(vec![foo.clone()], vec![]).await;
+    let stored = f.stored_foo("test");
+    // The server has the Deployment (our previous sync created it); the cache does not yet.
+    let mut live = new_deployment(&foo);
+    live.metadata.resource_version = Some("42".into());
+    f.fake.prepend_reactor("create", "deployments", |_| {
+        Reaction::error(
+            kube::core::Status::failure(
+                "deployments.apps \"test-deployment\" already exists",
+                "AlreadyExists",
+            )
+            .with_code(409),
+        )
+    });
+    let answer = live.clone();
+    f.fake
+        .prepend_reactor("get", "deployments", move |_| Reaction::handled(&answer));
+
+    f.controller.sync_handler(&key(&foo)).await.unwrap();
+
+    assert_eq!(
+        f.fake.actions_without_informers(),
+        vec![
+            create_deployment(&new_deployment(&foo)),
+            Action::get("apps", "v1", "deployments", NAMESPACE, "test-deployment"),
+            update_foo_status(&stored, 0),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_deleted_foo_is_dropped_without_actions() {
     let f = Fixture::new(vec![], vec![]).await;
 
@@ -311,6 +359,47 @@ async fn a_failed_sync_is_requeued_with_backoff_and_a_success_forgets_it() {
             .object::<Deployment>(Some(NAMESPACE), "good-deployment")
             .is_some()
     );
+}
+
+#[tokio::test]
+async fn each_sync_is_counted_and_timed_by_result_and_the_queue_is_measured() {
+    let bad = new_foo("bad", Some(1));
+    let mut foreign = new_deployment(&bad);
+    foreign.metadata.owner_references = Some(vec![]);
+    let good = new_foo("good", Some(1));
+    let mut registry = Registry::default();
+    let metrics = ControllerMetrics::register(&mut registry);
+    let f = Fixture::build(
+        vec![bad.clone(), good.clone()],
+        vec![foreign],
+        Some(&metrics),
+    )
+    .await;
+    f.drain_queue(2).await;
+    let queue = &f.controller.workqueue;
+
+    queue.add(key(&good));
+    assert!(f.controller.process_next_work_item().await);
+    let text = encode(&registry);
+    for line in [
+        r#"sample_controller_reconcile_total{result="success"} 1"#,
+        r#"sample_controller_reconcile_total{result="error"} 0"#,
+        r#"sample_controller_reconcile_duration_seconds_count{result="success"} 1"#,
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
+
+    queue.add(key(&bad));
+    assert!(f.controller.process_next_work_item().await);
+    let text = encode(&registry);
+    for line in [
+        r#"sample_controller_reconcile_total{result="error"} 1"#,
+        r#"sample_controller_reconcile_duration_seconds_count{result="error"} 1"#,
+        r#"workqueue_retries_total{name="Foos"} 1"#,
+        r#"workqueue_work_duration_seconds_count{name="Foos"} 4"#,
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
 }
 
 #[tokio::test]

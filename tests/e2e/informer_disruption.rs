@@ -3,18 +3,13 @@
 //! deletes it missed arrive as `DeletedFinalStateUnknown` tombstones. Each test holds
 //! [`TestCluster::exclusive`], since it disturbs the control plane.
 
-use std::io;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube_gen::informer::Informer;
-use kube_gen_tests::{TestCluster, eventually};
+use kube_gen_tests::{Proxy, TestCluster, eventually};
 use serde_json::json;
 
 #[path = "support/config_maps.rs"]
@@ -95,14 +90,7 @@ async fn deletes_missed_across_a_compaction_arrive_as_tombstones() -> anyhow::Re
 
     // The informer talks to the apiserver through a proxy the test can cut, so its watch is
     // down while the objects change, and stale once etcd is compacted.
-    let proxy = Proxy::start(
-        cluster
-            .control_plane()
-            .state()
-            .server
-            .trim_start_matches("https://")
-            .parse()?,
-    )?;
+    let proxy = Proxy::start(cluster)?;
     let informer_api = Api::<ConfigMap>::namespaced(proxy.client(cluster).await?, &ns);
     let informer = Informer::builder(informer_api)
         .backoff(Duration::from_millis(200), Duration::from_secs(2))
@@ -156,74 +144,4 @@ async fn deletes_missed_across_a_compaction_arrive_as_tombstones() -> anyhow::Re
     lister_matches_list(&informer.lister(), &api, "", LIMIT).await;
     informer.shutdown().await;
     Ok(())
-}
-
-/// A TCP proxy in front of the apiserver that can cut every connection and refuse new ones.
-struct Proxy {
-    addr: SocketAddr,
-    cut: Arc<AtomicBool>,
-    open: Arc<Mutex<Vec<TcpStream>>>,
-}
-
-impl Proxy {
-    fn start(upstream: SocketAddr) -> io::Result<Proxy> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let proxy = Proxy {
-            addr: listener.local_addr()?,
-            cut: Arc::default(),
-            open: Arc::default(),
-        };
-        let (cut, open) = (proxy.cut.clone(), proxy.open.clone());
-        thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                if cut.load(Ordering::SeqCst) {
-                    let _ = client.shutdown(Shutdown::Both);
-                    continue;
-                }
-                let Ok(server) = TcpStream::connect(upstream) else {
-                    continue;
-                };
-                let (Ok(c), Ok(s), Ok(c2), Ok(s2)) = (
-                    client.try_clone(),
-                    server.try_clone(),
-                    client.try_clone(),
-                    server.try_clone(),
-                ) else {
-                    continue;
-                };
-                open.lock().unwrap().extend([c, s]);
-                pipe(client, server);
-                pipe(s2, c2);
-            }
-        });
-        Ok(proxy)
-    }
-
-    /// A client for `cluster` that connects through the proxy (the apiserver's certificate
-    /// is valid for 127.0.0.1, so TLS is unchanged).
-    async fn client(&self, cluster: &TestCluster) -> anyhow::Result<kube::Client> {
-        let kubeconfig = Kubeconfig::read_from(cluster.kubeconfig())?;
-        let mut config =
-            kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
-        config.cluster_url = format!("https://{}", self.addr).parse()?;
-        Ok(kube::Client::try_from(config)?)
-    }
-
-    fn cut(&self) {
-        self.cut.store(true, Ordering::SeqCst);
-        for stream in self.open.lock().unwrap().drain(..) {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-    }
-
-    fn heal(&self) {
-        self.cut.store(false, Ordering::SeqCst);
-    }
-}
-
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
-    thread::spawn(move || {
-        let _ = io::copy(&mut from, &mut to);
-        let _ = to.shutdown(Shutdown::Write);
-    });
 }

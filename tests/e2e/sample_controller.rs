@@ -15,9 +15,14 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube_gen_tests::{SampleController, TestCluster, eventually, workspace_root};
+use kube_gen_tests::{SampleController, TestCluster, eventually};
 use sample_controller::foo::{Foo, FooSpec};
 use serde_json::json;
+
+#[path = "support/foos.rs"]
+mod support;
+
+use support::{controller_kubeconfig, install_artifacts, kubectl, sample};
 
 const LIMIT: Duration = Duration::from_secs(90);
 
@@ -63,13 +68,6 @@ async fn event(events: &Api<Event>, name: &str, reason: &str) -> Event {
     .await
 }
 
-/// The value of the first sample in `metrics` whose series is `series`.
-fn sample(metrics: &str, series: &str) -> Option<f64> {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-}
-
 /// Polls /readyz in the background and remembers whether it ever failed once
 /// it had succeeded.
 struct ReadyWatch {
@@ -110,26 +108,10 @@ async fn the_controller_runs_from_artifacts_as_its_service_account() -> anyhow::
     let admin = cluster.client().await?;
 
     // Exactly the documented commands, from the workspace root.
-    let kubectl = |args: &[&str]| -> anyhow::Result<()> {
-        let status = cluster
-            .kubectl()
-            .args(args)
-            .current_dir(workspace_root())
-            .status()?;
-        anyhow::ensure!(status.success(), "kubectl {} failed", args.join(" "));
-        Ok(())
-    };
-    kubectl(&["apply", "-f", "artifacts/"])?;
-    kubectl(&[
-        "wait",
-        "--for=condition=Established",
-        "crd/foos.samplecontroller.k8s.io",
-        "--timeout=60s",
-    ])?;
-    kubectl(&["apply", "-f", "artifacts/examples/"])?;
+    install_artifacts(cluster)?;
+    kubectl(cluster, &["apply", "-f", "artifacts/examples/"])?;
 
-    let kubeconfig =
-        cluster.service_account_kubeconfig("sample-controller", "sample-controller")?;
+    let kubeconfig = controller_kubeconfig(cluster)?;
     let controller = Arc::new(SampleController::start(&kubeconfig, &["--leader-elect"])?);
     eventually("the controller to be ready", LIMIT, || async {
         Ok((controller.get("/readyz")?.status == 200).then_some(()))

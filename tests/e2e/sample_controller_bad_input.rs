@@ -1,7 +1,8 @@
 //! The sample-controller on input it cannot act on, on the real control
-//! plane: Foos the CRD's validation lets through (a deploymentName another
-//! Foo already owns, replicas absent), a ServiceAccount without RBAC, and an
-//! API server that is not there. Each gets an Event or a log line and a
+//! plane (R6 of the reliability suite): Foos the CRD's validation lets through
+//! (a deploymentName another Foo already owns, replicas absent or at the
+//! maximum, Foos deleted while they are synced), what the validation stops, a
+//! ServiceAccount without RBAC, and an API server that is not there. Each gets an Event or a log line and a
 //! readiness answer that says why; nothing crashes or retries hot.
 
 use std::time::Duration;
@@ -9,56 +10,23 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, ListParams, PostParams};
-use kube_gen_tests::{SampleController, TestCluster, eventually, workspace_root};
-use sample_controller::foo::{Foo, FooSpec};
+use kube_gen_tests::{SampleController, TestCluster, eventually};
+use sample_controller::foo::Foo;
+
+#[path = "support/foos.rs"]
+mod support;
+
+use support::{all_converged, controller_kubeconfig, foo, install_artifacts, sample};
 
 const LIMIT: Duration = Duration::from_secs(90);
-
-/// The value of the first sample in `metrics` whose series is `series`.
-fn sample(metrics: &str, series: &str) -> Option<f64> {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-}
-
-async fn install_artifacts(cluster: &TestCluster) -> anyhow::Result<()> {
-    for args in [
-        &["apply", "-f", "artifacts/"][..],
-        &[
-            "wait",
-            "--for=condition=Established",
-            "crd/foos.samplecontroller.k8s.io",
-            "--timeout=60s",
-        ],
-    ] {
-        let status = cluster
-            .kubectl()
-            .args(args)
-            .current_dir(workspace_root())
-            .status()?;
-        anyhow::ensure!(status.success(), "kubectl {} failed", args.join(" "));
-    }
-    Ok(())
-}
-
-fn foo(name: &str, deployment: &str, replicas: Option<i32>) -> Foo {
-    Foo::new(
-        name,
-        FooSpec {
-            deployment_name: deployment.into(),
-            replicas,
-        },
-    )
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn foos_it_cannot_act_on_get_events_and_back_off() -> anyhow::Result<()> {
     let cluster = TestCluster::get();
-    install_artifacts(cluster).await?;
+    install_artifacts(cluster)?;
     let ns = cluster.namespace("bad-foos").await?;
-    let kubeconfig =
-        cluster.service_account_kubeconfig("sample-controller", "sample-controller")?;
-    let controller = SampleController::start(&kubeconfig, &["--namespace", &ns])?;
+    let controller =
+        SampleController::start(&controller_kubeconfig(cluster)?, &["--namespace", &ns])?;
     let admin = cluster.client().await?;
     let foos = Api::<Foo>::namespaced(admin.clone(), &ns);
     let deployments = Api::<Deployment>::namespaced(admin.clone(), &ns);
@@ -170,7 +138,7 @@ async fn unready_but_alive(controller: &mut SampleController, cause: &str) -> an
 #[tokio::test(flavor = "multi_thread")]
 async fn a_service_account_without_rbac_is_unready_not_crashing() -> anyhow::Result<()> {
     let cluster = TestCluster::get();
-    install_artifacts(cluster).await?;
+    install_artifacts(cluster)?;
     let ns = cluster.namespace("no-rbac").await?;
     let kubeconfig = cluster.service_account_kubeconfig(&ns, "nobody")?;
     let mut controller = SampleController::start(&kubeconfig, &["--namespace", &ns])?;
@@ -187,4 +155,96 @@ async fn an_unreachable_api_server_is_unready_not_crashing() -> anyhow::Result<(
     let master = format!("https://127.0.0.1:{port}");
     let mut controller = SampleController::start(cluster.kubeconfig(), &["--master", &master])?;
     unready_but_alive(&mut controller, "connect").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_schema_stops_invalid_foos_and_the_limits_are_handled() -> anyhow::Result<()> {
+    let cluster = TestCluster::get();
+    install_artifacts(cluster)?;
+    let ns = cluster.namespace("limits").await?;
+    let admin = cluster.client().await?;
+    let foos = Api::<Foo>::namespaced(admin.clone(), &ns);
+    let deployments = Api::<Deployment>::namespaced(admin.clone(), &ns);
+
+    // What the CRD's validation stops never reaches the controller.
+    let max = sample_controller::foo::MAX_REPLICAS;
+    for (name, deployment, replicas) in [
+        ("too-many", "d", Some(max + 1)),
+        ("negative", "d", Some(-1)),
+        ("empty-name", "", Some(1)),
+        ("bad-name", "Not_A_DNS_Name", Some(1)),
+    ] {
+        let err = foos
+            .create(&PostParams::default(), &foo(name, deployment, replicas))
+            .await
+            .expect_err(name);
+        assert!(
+            matches!(&err, kube::Error::Api(s) if s.code == 422),
+            "{name}: {err}"
+        );
+    }
+
+    let controller =
+        SampleController::start(&controller_kubeconfig(cluster)?, &["--namespace", &ns])?;
+    // The maximum is a valid Foo: its Deployment asks for that many replicas.
+    foos.create(
+        &PostParams::default(),
+        &foo("largest", "largest", Some(max)),
+    )
+    .await?;
+    eventually("Deployment largest at the maximum", LIMIT, || async {
+        let d = deployments.get_opt("largest").await?;
+        Ok(d.and_then(|d| d.spec?.replicas)
+            .filter(|r| *r == max)
+            .map(drop))
+    })
+    .await;
+    let patch = serde_json::json!({ "spec": { "replicas": 0 } });
+    foos.patch(
+        "largest",
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(&patch),
+    )
+    .await?;
+
+    // Foos deleted while (or before) they are synced: no crash, no stuck key.
+    for i in 0..30 {
+        let name = format!("fleeting-{i}");
+        foos.create(&PostParams::default(), &foo(&name, &name, Some(0)))
+            .await?;
+        foos.delete(&name, &kube::api::DeleteParams::background())
+            .await?;
+    }
+    all_converged(&foos, &deployments, LIMIT).await;
+    eventually("the queue to drain", LIMIT, || async {
+        let depth = sample(
+            &controller.get("/metrics")?.body,
+            r#"workqueue_depth{name="Foos"}"#,
+        );
+        Ok((depth == Some(0.0)).then_some(()))
+    })
+    .await;
+    eventually(
+        "the fleeting Foos' Deployments to be collected",
+        LIMIT,
+        || async {
+            let left = deployments
+                .list(&ListParams::default())
+                .await?
+                .items
+                .iter()
+                .filter(|d| {
+                    d.metadata
+                        .name
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with("fleeting-"))
+                })
+                .count();
+            Ok((left == 0).then_some(()))
+        },
+    )
+    .await;
+    assert_eq!(controller.get("/healthz")?.status, 200);
+    assert!(!controller.log().contains("panicked"));
+    Ok(())
 }

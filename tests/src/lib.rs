@@ -10,6 +10,7 @@ mod build;
 mod cluster;
 mod control_plane;
 mod http;
+mod proxy;
 mod sample_controller;
 mod wait;
 
@@ -17,6 +18,7 @@ pub use build::{cargo_bin, ensure_built, kubernetes_version, workspace_root};
 pub use cluster::{TestCluster, client_for};
 pub use control_plane::{ClusterState, ControlPlane, StartOptions};
 pub use http::Response;
+pub use proxy::Proxy;
 pub use rustix::process::Signal;
 pub use sample_controller::SampleController;
 pub use wait::eventually;

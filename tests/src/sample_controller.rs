@@ -66,6 +66,17 @@ impl SampleController {
         &self.log
     }
 
+    /// The resident set size of the process, from `/proc/PID/status`.
+    pub fn rss_bytes(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no VmRSS line")?;
+        Ok(kib * 1024)
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

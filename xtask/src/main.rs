@@ -3,6 +3,7 @@
 //! test that CI runs.
 
 mod demo;
+mod fidelity;
 mod steps;
 mod test;
 
@@ -29,6 +30,15 @@ enum Task {
     Test,
     /// Build the local control plane binary (cached) and print its path.
     BuildControlPlane,
+    /// The CLI's fidelity gate: generate, compile, schema and round-trip checks over the CRD
+    /// corpus in ../shared/crds (the CI subset unless --all or projects are given).
+    Fidelity {
+        /// Check the whole corpus.
+        #[arg(long, conflicts_with = "projects")]
+        all: bool,
+        /// Check these projects (folders of the corpus) only.
+        projects: Vec<String>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -39,5 +49,10 @@ fn main() -> anyhow::Result<()> {
             println!("{}", kube_gen_tests::ensure_built()?.display());
             Ok(())
         }
+        Task::Fidelity { all, projects } => fidelity::run(match (all, projects.is_empty()) {
+            (true, _) => fidelity::Selection::All,
+            (false, true) => fidelity::Selection::CiSubset,
+            (false, false) => fidelity::Selection::Projects(projects),
+        }),
     }
 }

@@ -40,6 +40,8 @@ pub fn run() -> anyhow::Result<()> {
         &["test", "--workspace", "--locked", "--no-fail-fast"],
         &[],
     )?;
+    say("checking the CLI on the CI subset of the CRD corpus (cargo xtask fidelity)");
+    crate::fidelity::run(crate::fidelity::Selection::CiSubset)?;
     say("all checks passed");
     Ok(())
 }

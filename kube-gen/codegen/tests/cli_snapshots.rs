@@ -53,6 +53,8 @@ spec:
             description: See [the docs](https://example.com/docs) for <details>.
             type: object
             required: [type, size]
+            x-kubernetes-validations:
+            - {rule: "self.size >= 1", message: size is positive}
             properties:
               type: {type: string, enum: [Small, big-one, ""]}
               $ref: {type: string}
@@ -70,7 +72,8 @@ spec:
               since: {type: string, format: date-time, nullable: true}
               items:
                 type: array
-                items: {type: object, required: [name], properties: {name: {type: string}}}
+                items: {type: object, x-kubernetes-map-type: atomic, required: [name], properties: {name: {type: string}}}
+              extra: {type: object, x-kubernetes-preserve-unknown-fields: true, x-kubernetes-map-type: atomic}
           status:
             type: object
             properties:

@@ -5,18 +5,33 @@
 //! selected version: the [`Resource`](crate::model::Resource) model the derive would build
 //! from `#[kube(...)]` and the [`TypeSet`](crate::types::TypeSet) of its schema. Every
 //! [`Error`] names the file, the line and column where known, and the JSON path of the node.
+//!
+//! Inputs may be hostile: [`Source::from_bytes`] checks the encoding, the parser refuses
+//! nesting deeper than [`MAX_DEPTH`] and alias bombs, and what the Kubernetes API server would
+//! reject (a wrong `metadata.name`, no storage version, `$ref`, `uniqueItems`, unknown schema
+//! keywords, ...) is an error before any type is built. Run the whole path on a thread with
+//! [`STACK_SIZE`] of stack when inputs are untrusted.
 
 mod model;
 mod node;
 mod normalize;
+mod validate;
 
 use std::fmt;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
 pub use model::{Version, VersionFilter, VersionOptions, versions};
-pub use node::{Document, Position};
+pub use node::{Document, MAX_DEPTH, Position};
 pub use normalize::normalize;
+
+/// The stack to run [`load`], [`versions`] and the emitter on when inputs are untrusted.
+///
+/// Parsing, mapping and formatting recurse once per nesting level; at the deepest input the
+/// parser accepts ([`MAX_DEPTH`]) a debug build needs about 6 MiB, more than a spawned thread's
+/// default 2 MiB. The `kube-gen` binary and the fuzz target run the whole path on a thread with
+/// this much (ten times that; only the pages used are committed).
+pub const STACK_SIZE: usize = 64 << 20;
 
 /// One input: its name for messages (a path, or `<stdin>`) and its text.
 #[derive(Debug, Clone)]
@@ -25,6 +40,41 @@ pub struct Source {
     pub name: String,
     /// The whole input.
     pub text: String,
+}
+
+impl Source {
+    /// An input read as bytes, which must be UTF-8 text.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotUtf8`] with the line and column of the first byte that isn't.
+    pub fn from_bytes(name: impl Into<String>, bytes: Vec<u8>) -> Result<Self, Error> {
+        let name = name.into();
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Self { name, text }),
+            Err(err) => {
+                let bytes = err.as_bytes();
+                let utf8 = err.utf8_error();
+                let valid = &bytes[..utf8.valid_up_to()];
+                // the prefix is valid UTF-8 by construction
+                let valid = std::str::from_utf8(valid).unwrap_or_default();
+                let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+                let position = Position {
+                    line: valid.matches('\n').count() as u64 + 1,
+                    column: valid[line_start..].chars().count() as u64 + 1,
+                };
+                Err(Error {
+                    file: name,
+                    position: Some(position),
+                    path: None,
+                    kind: ErrorKind::NotUtf8 {
+                        byte: bytes[utf8.valid_up_to()],
+                        truncated: utf8.error_len().is_none(),
+                    },
+                })
+            }
+        }
+    }
 }
 
 /// The CRDs of one input and what was skipped.
@@ -85,6 +135,14 @@ fn location(file: &str, position: &Option<Position>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
+    /// The input is not UTF-8 text (binary data, another encoding, or cut inside a character).
+    #[error("not UTF-8 text: {}", if *truncated { format!("the input ends inside a character (byte 0x{byte:02X})") } else { format!("byte 0x{byte:02X} is not UTF-8") })]
+    NotUtf8 {
+        /// The first byte that isn't.
+        byte: u8,
+        /// The input ends inside a multi-byte character.
+        truncated: bool,
+    },
     /// The text is not valid YAML or JSON.
     #[error("malformed {format}: {message}")]
     Syntax {
@@ -178,10 +236,20 @@ pub fn load(source: &Source) -> Result<Loaded, Error> {
                 ErrorKind::Invalid(format!("unknown apiVersion `{api_version}`"))
             }));
         }
-        let crd = serde_json::from_value(document.value.clone()).map_err(|err| Error {
-            path: None,
-            ..error(ErrorKind::Invalid(err.to_string()))
+        let crd = typed(&document).map_err(|(pointer, message)| Error {
+            file: file.clone(),
+            position: document.position(&pointer),
+            path: Some(json_path(&pointer)),
+            kind: ErrorKind::Invalid(message),
         })?;
+        if let Some((pointer, message)) = validate::crd(&crd).into_iter().next() {
+            return Err(Error {
+                file: file.clone(),
+                position: document.position(&pointer),
+                path: Some(json_path(&pointer)),
+                kind: ErrorKind::Invalid(message),
+            });
+        }
         loaded.crds.push(Crd {
             file: file.clone(),
             document,
@@ -202,6 +270,23 @@ pub fn load(source: &Source) -> Result<Loaded, Error> {
         });
     }
     Ok(loaded)
+}
+
+/// The document as a typed CRD, or the JSON pointer of the node that doesn't fit and why.
+fn typed(document: &Document) -> Result<CustomResourceDefinition, (String, String)> {
+    use serde_path_to_error::Segment;
+    serde_path_to_error::deserialize(&document.value).map_err(|err| {
+        let mut pointer = String::new();
+        for segment in err.path().iter() {
+            match segment {
+                Segment::Seq { index } => pointer += &format!("/{index}"),
+                Segment::Map { key } => pointer += &format!("/{}", validate::escape(key)),
+                Segment::Enum { .. } => {}
+                Segment::Unknown => break,
+            }
+        }
+        (pointer, err.into_inner().to_string())
+    })
 }
 
 /// A JSON pointer (`/spec/versions/0/name`) as a JSON path (`.spec.versions[0].name`).

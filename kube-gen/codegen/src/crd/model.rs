@@ -1,5 +1,6 @@
 //! One CRD version → the [`Resource`] model the derive would build, plus its [`TypeSet`].
 
+use std::fmt;
 use std::str::FromStr;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinitionVersion;
@@ -36,6 +37,18 @@ impl FromStr for VersionFilter {
             "" => return Err("expected served, all, storage or version names".into()),
             names => Self::Named(names.split(',').map(|n| n.trim().to_owned()).collect()),
         })
+    }
+}
+
+impl fmt::Display for VersionFilter {
+    /// The form [`FromStr`] reads: `served`, `all`, `storage` or `v1,v2`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Served => f.write_str("served"),
+            Self::All => f.write_str("all"),
+            Self::Storage => f.write_str("storage"),
+            Self::Named(names) => f.write_str(&names.join(",")),
+        }
     }
 }
 
@@ -99,6 +112,20 @@ pub fn versions(crd: &Crd, options: &VersionOptions) -> Result<Vec<Version>, Vec
             ));
             continue;
         };
+        let problems = super::validate::schema(&crd.document.value, &pointer);
+        if !problems.is_empty() {
+            let mut found: Vec<Error> = problems
+                .into_iter()
+                .map(|(pointer, message)| crd.error_at(&pointer, ErrorKind::Invalid(message)))
+                .collect();
+            // in the order they appear in the file
+            found.sort_by_key(|e| {
+                e.position
+                    .map_or((u64::MAX, u64::MAX), |p| (p.line, p.column))
+            });
+            errors.extend(found);
+            continue;
+        }
         let build = BuildOptions {
             kind: spec.names.kind.clone(),
             status: !options.no_status,

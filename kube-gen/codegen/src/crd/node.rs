@@ -44,21 +44,42 @@ impl Document {
     }
 }
 
+/// How deep YAML or JSON may nest: serde_json's own limit, so both formats agree. The largest
+/// real CRDs nest about 40 levels deep.
+pub const MAX_DEPTH: usize = 128;
+
+/// How many YAML nodes (collections and scalars, aliases counted at every use) one input may
+/// have. The largest real CRD has about 70,000, a bundle of four of them about 300,000.
+pub const MAX_NODES: usize = 1_000_000;
+
+/// How many nodes aliases may replay in one input. CRDs don't use aliases; this bounds alias
+/// bombs ("billion laughs") long before they cost time or memory.
+pub const MAX_ALIAS_NODES: usize = 10_000;
+
 /// Parses every YAML document of `text` (JSON is YAML too); empty documents are skipped.
 ///
 /// # Errors
 ///
 /// The parser's message and, when it knows one, the position of the error.
 pub(crate) fn parse_yaml(text: &str) -> Result<Vec<Document>, (String, Option<Position>)> {
-    // YAML 1.2 booleans only: an enum value `y` or `on` must stay a string
-    let options = serde_saphyr::options! { strict_booleans: true };
+    let options = serde_saphyr::options! {
+        // YAML 1.2 booleans only: an enum value `y` or `on` must stay a string
+        strict_booleans: true,
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            max_nodes: MAX_NODES,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_NODES,
+        },
+    };
     let parsed = serde_saphyr::from_multiple_with_options(text, options);
     let nodes: Vec<Spanned<Node>> = parsed.map_err(|err| {
         let position = err.location().map(|l| Position {
             line: l.line(),
             column: l.column(),
         });
-        (first_line(&err.to_string()), position)
+        (yaml_message(&err), position)
     })?;
     Ok(nodes
         .into_iter()
@@ -71,19 +92,108 @@ pub(crate) fn parse_yaml(text: &str) -> Result<Vec<Document>, (String, Option<Po
         .collect())
 }
 
-/// Parses one JSON document (serde_json's messages and positions are the most precise).
+/// Parses one JSON document (serde_json's messages and positions are the most precise); the
+/// positions of its nodes come from reading it again as YAML, when that works.
 pub(crate) fn parse_json(text: &str) -> Result<Vec<Document>, (String, Option<Position>)> {
     let value: Value = serde_json::from_str(text).map_err(|err| {
         let position = Position {
             line: err.line() as u64,
             column: err.column() as u64,
         };
-        (err.to_string(), Some(position))
+        (json_message(&err), Some(position))
     })?;
-    Ok(vec![Document {
-        value,
-        positions: BTreeMap::new(),
-    }])
+    let positions = match parse_yaml(text) {
+        Ok(mut documents) if documents.len() == 1 && documents[0].value == value => {
+            documents.remove(0).positions
+        }
+        _ => BTreeMap::new(),
+    };
+    Ok(vec![Document { value, positions }])
+}
+
+/// serde-saphyr's message without its `error: line 3 column 7:` prefix or source snippet (the
+/// caller prints the position), and the budget limits in words.
+fn yaml_message(err: &serde_saphyr::Error) -> String {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach;
+    let mut inner = err;
+    while let E::AliasError { error, .. } | E::WithSnippet { error, .. } = inner {
+        inner = error;
+    }
+    if matches!(
+        inner,
+        E::AliasReplayLimitExceeded { .. }
+            | E::AliasExpansionLimitExceeded { .. }
+            | E::AliasReplayStackDepthExceeded { .. }
+    ) {
+        return alias_message();
+    }
+    if let E::Budget { breach, .. } = inner {
+        return match breach {
+            BudgetBreach::Depth { .. } => nesting_message(),
+            BudgetBreach::Nodes { .. } | BudgetBreach::Events { .. } => format!(
+                "more than {MAX_NODES} nodes (aliases count at every use); a CRD has far fewer"
+            ),
+            BudgetBreach::Aliases { .. }
+            | BudgetBreach::AliasAnchorRatio { .. }
+            | BudgetBreach::RecordedAnchorEvents { .. }
+            | BudgetBreach::RecordedAnchorBytes { .. } => alias_message(),
+            other => format!("input too large for a CRD ({other:?})"),
+        };
+    }
+    let message = first_line(&inner.to_string());
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    let message = strip_yaml_location(message);
+    // a trailing `at line 1, column 32 (defined at ...)` repeats what the caller prints
+    let message = message
+        .find(" at line ")
+        .map_or(message, |at| &message[..at]);
+    // advice meant for programs using the parser, not for whoever wrote the file
+    let message = message
+        .find(", set DuplicateKeyPolicy")
+        .map_or(message, |at| &message[..at]);
+    if message.contains("recursion limit") || message.contains("nesting limit") {
+        return nesting_message();
+    }
+    message.to_owned()
+}
+
+/// `line 3 column 7: rest` → `rest`.
+fn strip_yaml_location(message: &str) -> &str {
+    let Some(rest) = message.strip_prefix("line ") else {
+        return message;
+    };
+    let digits = |s: &str| s.trim_start_matches(|c: char| c.is_ascii_digit()).len() < s.len();
+    match rest.split_once(" column ") {
+        Some((line, rest)) if digits(line) => match rest.split_once(": ") {
+            Some((column, rest)) if digits(column) => rest,
+            _ => message,
+        },
+        _ => message,
+    }
+}
+
+/// serde_json's message without its ` at line 3 column 7` suffix (the caller prints it).
+fn json_message(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => &message,
+    };
+    if message.starts_with("recursion limit exceeded") {
+        return nesting_message();
+    }
+    message.to_owned()
+}
+
+fn nesting_message() -> String {
+    format!("nested deeper than {MAX_DEPTH} levels; a CRD needs far fewer")
+}
+
+fn alias_message() -> String {
+    format!(
+        "aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); CRDs don't need aliases"
+    )
 }
 
 /// The first line of a possibly multi-line (snippet-rendering) parser message.

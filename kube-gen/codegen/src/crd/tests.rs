@@ -113,3 +113,136 @@ fn json_paths_quote_odd_keys() {
     );
     assert_eq!(json_path(""), ".");
 }
+
+#[test]
+fn bytes_that_are_not_utf8_point_at_the_first_bad_one() {
+    let err = Source::from_bytes("in.yaml", b"a: 1\nbc: \xff\n".to_vec()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "in.yaml:2:5: not UTF-8 text: byte 0xFF is not UTF-8"
+    );
+    let cut = "kind: ☃".as_bytes();
+    let err = Source::from_bytes("in.yaml", cut[..cut.len() - 1].to_vec()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "in.yaml:1:7: not UTF-8 text: the input ends inside a character (byte 0xE2)"
+    );
+}
+
+/// Runs `f` on a thread with the stack untrusted inputs need ([`STACK_SIZE`]).
+fn on_a_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, f)
+            .unwrap()
+            .join()
+            .unwrap()
+    })
+}
+
+#[test]
+fn nesting_deeper_than_the_limit_is_refused_in_both_formats() {
+    let yaml = format!("a: {}{}\n", "[".repeat(200), "]".repeat(200));
+    let err = on_a_big_stack(|| load(&source(&yaml)).unwrap_err());
+    assert!(
+        err.to_string()
+            .contains("malformed YAML: nested deeper than 128 levels"),
+        "{err}"
+    );
+    let json = format!("{{\"a\": {}{}}}", "[".repeat(200), "]".repeat(200));
+    let err = on_a_big_stack(|| load(&source(&json)).unwrap_err());
+    assert!(
+        err.to_string()
+            .contains("malformed JSON: nested deeper than 128 levels"),
+        "{err}"
+    );
+}
+
+#[test]
+fn alias_bombs_are_refused() {
+    let mut bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n".to_owned();
+    for (previous, name) in ('a'..='h').zip('b'..='i') {
+        let aliases = vec![format!("*{previous}"); 9].join(", ");
+        bomb += &format!("{name}: &{name} [{aliases}]\n");
+    }
+    let err = load(&source(&bomb)).unwrap_err();
+    assert!(
+        err.to_string().contains("aliases expand to more than"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_field_of_the_wrong_type_names_its_path() {
+    let err = load(&source(&CRD.replace("served: true", "served: [1]"))).unwrap_err();
+    assert_eq!(err.path.as_deref(), Some(".spec.versions[0].served"));
+    assert_eq!(err.position.map(|p| p.line), Some(11), "{err}");
+    assert!(matches!(err.kind, ErrorKind::Invalid(_)), "{err}");
+}
+
+#[test]
+fn json_inputs_get_positions_too() {
+    let value: serde_json::Value = serde_saphyr::from_str(CRD).unwrap();
+    let text = serde_json::to_string_pretty(&value).unwrap();
+    let loaded = load(&source(&text)).unwrap();
+    let errors = versions(&loaded.crds[0], &VersionOptions::default()).unwrap_err();
+    assert!(errors[0].position.is_some(), "{}", errors[0]);
+}
+
+#[test]
+fn crd_wide_rules_are_checked() {
+    let no_versions = CRD.split("  versions:").next().unwrap().to_owned() + "  versions: []\n";
+    let err = load(&source(&no_versions)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "in.yaml:9:13: invalid CustomResourceDefinition: `spec.versions` must list at least one \
+         version (at .spec.versions)"
+    );
+    let twice = CRD.replace(
+        "  versions:\n",
+        "  versions:\n  - {name: v1, served: false, storage: false}\n",
+    );
+    let err = load(&source(&twice)).unwrap_err();
+    assert!(
+        err.to_string().contains("version `v1` is listed twice"),
+        "{err}"
+    );
+}
+
+#[test]
+fn schema_keywords_the_api_server_forbids_are_errors() {
+    let text = CRD.replace(
+        "items: {type: array}",
+        "items: {type: array, items: {type: string}}\n              x: {$ref: '#/y'}\n              \
+         y: {type: object, properties: {a: {type: string}}, additionalProperties: false}\n              \
+         z: {type: object, patternProperties: {}, x-kubernetes-preserve-unknown-fields: false}",
+    );
+    let loaded = load(&source(&text)).unwrap();
+    let errors = versions(&loaded.crds[0], &VersionOptions::default()).unwrap_err();
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let spec = ".spec.versions[0].schema.openAPIV3Schema.properties.spec.properties";
+    let expected = [
+        format!(
+            "$ref is not supported (a CRD schema must be self-contained) (at {spec}.x[\"$ref\"])"
+        ),
+        format!(
+            "additionalProperties and properties are mutual exclusive (at {spec}.y.additionalProperties)"
+        ),
+        format!("patternProperties is not supported (at {spec}.z.patternProperties)"),
+        format!("must be true or undefined (at {spec}.z.x-kubernetes-preserve-unknown-fields)"),
+    ];
+    assert_eq!(messages.len(), expected.len(), "{messages:#?}");
+    for (message, expected) in messages.iter().zip(&expected) {
+        assert!(message.starts_with("in.yaml:2"), "{message}");
+        assert!(
+            message.ends_with(expected.as_str()),
+            "{message}\nexpected: {expected}"
+        );
+    }
+    // `additionalProperties: true` next to properties is fine
+    let text = CRD.replace("items: {type: array}", "items: {type: array, items: {type: string}}")
+        .replace("            type: object\n            properties:\n              size", "            type: object\n            additionalProperties: true\n            properties:\n              size");
+    let loaded = load(&source(&text)).unwrap();
+    versions(&loaded.crds[0], &VersionOptions::default()).unwrap();
+}

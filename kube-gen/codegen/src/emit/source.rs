@@ -241,6 +241,10 @@ fn struct_item(
     let name = format_ident!("{}", s.name);
     let (docs, description) = docs(s.doc.as_deref(), options);
     let fields = s.fields.iter().map(|f| field(f, options));
+    let extend = s.extend.iter().map(|(key, value)| {
+        let value = json_tokens(value);
+        quote!(#[schemars(extend(#key = #value))])
+    });
     let extra = s.extra_fields.as_ref().map(|extra| {
         let extra = format_ident!("{extra}");
         quote! {
@@ -253,6 +257,7 @@ fn struct_item(
         #docs
         #[derive(#first_derive Serialize, Deserialize, Clone, Debug, JsonSchema #(, #derives)*)]
         #description
+        #(#extend)*
         #kube
         pub struct #name {
             #(#fields)*

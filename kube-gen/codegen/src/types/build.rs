@@ -29,6 +29,8 @@ const RESERVED: &[&str] = &[
     "Value",
 ];
 
+const PRESERVE: &str = "x-kubernetes-preserve-unknown-fields";
+
 /// The properties of the standard `metav1.Condition` and the ones it requires.
 const CONDITION_PROPERTIES: &[&str] = &[
     "lastTransitionTime",
@@ -144,14 +146,22 @@ impl Builder {
                 required.contains(json.as_str()),
             ));
         }
-        let keeps_unknown = schema.x_kubernetes_preserve_unknown_fields == Some(true)
-            || schema.additional_properties.is_some();
+        let preserve = schema.x_kubernetes_preserve_unknown_fields == Some(true);
+        let keeps_unknown = preserve || schema.additional_properties.is_some();
         let extra_fields = keeps_unknown.then(|| fields.unique("extra_fields"));
+        let mut extend = object_keywords(schema);
+        if preserve && out.is_empty() {
+            // Without properties the flattened map would become `additionalProperties`; the
+            // input says "keep everything", so say that instead.
+            extend.push((PRESERVE.to_owned(), Value::Bool(true)));
+            extend.push(("additionalProperties".to_owned(), Value::Null));
+        }
         self.items[slot] = Some(Item::Struct(Struct {
             name: name.clone(),
             doc: schema.description.clone(),
             fields: out,
             extra_fields,
+            extend,
         }));
         name
     }
@@ -277,6 +287,11 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
     keep("default", default.filter(|_| !default_is_zero).cloned());
     keep("nullable", schema.nullable.filter(|n| *n).map(Value::Bool));
     if ty == Type::Json {
+        // Said explicitly rather than left to the structural rewrite, which only marks
+        // schemas without other keywords as free-form.
+        keep("type", schema.type_.clone().map(Value::String));
+        let preserve = schema.x_kubernetes_preserve_unknown_fields.filter(|p| *p);
+        keep(PRESERVE, preserve.map(Value::Bool));
         let embedded = schema.x_kubernetes_embedded_resource.filter(|e| *e);
         keep("x-kubernetes-embedded-resource", embedded.map(Value::Bool));
     }
@@ -289,15 +304,12 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
     );
     let map_keys = schema.x_kubernetes_list_map_keys.clone();
     keep("x-kubernetes-list-map-keys", map_keys.map(|k| k.into()));
-    keep(
-        "x-kubernetes-map-type",
-        schema.x_kubernetes_map_type.clone().map(Value::String),
-    );
-    let rules = schema.x_kubernetes_validations.as_ref();
-    keep(
-        "x-kubernetes-validations",
-        rules.and_then(|r| serde_json::to_value(r).ok()),
-    );
+    // A struct carries its own object keywords (see `object_keywords`).
+    let is_struct =
+        matches!(ty, Type::Named(_)) && schema.properties.as_ref().is_some_and(|p| !p.is_empty());
+    if !is_struct {
+        extend.extend(object_keywords(schema));
+    }
     Field {
         name,
         json_name: json.to_owned(),
@@ -309,6 +321,39 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
         constraints,
         extend,
     }
+}
+
+/// `x-kubernetes-map-type`, the CEL rules and the `not`/`allOf` value validations of a node:
+/// kept on the struct generated for it, or on the field when the node is not a struct.
+/// (`oneOf`/`anyOf` are not kept: the structural rewrite would take their variants for enum
+/// variants.)
+fn object_keywords(schema: &JSONSchemaProps) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    if let Some(not) = schema
+        .not
+        .as_ref()
+        .and_then(|n| serde_json::to_value(n).ok())
+    {
+        out.push(("not".to_owned(), not));
+    }
+    if let Some(all_of) = schema
+        .all_of
+        .as_ref()
+        .and_then(|a| serde_json::to_value(a).ok())
+    {
+        out.push(("allOf".to_owned(), all_of));
+    }
+    if let Some(map_type) = &schema.x_kubernetes_map_type {
+        out.push((
+            "x-kubernetes-map-type".to_owned(),
+            Value::String(map_type.clone()),
+        ));
+    }
+    let rules = schema.x_kubernetes_validations.as_ref();
+    if let Some(rules) = rules.and_then(|r| serde_json::to_value(r).ok()) {
+        out.push(("x-kubernetes-validations".to_owned(), rules));
+    }
+    out
 }
 
 fn is_zero_of(ty: &Type, value: &Value) -> bool {

@@ -142,7 +142,69 @@ fn embedded_resources_are_json_values_that_keep_the_marker() {
     assert_eq!(x.ty, Type::Json);
     assert_eq!(
         x.extend,
-        [("x-kubernetes-embedded-resource".to_owned(), json!(true))]
+        [
+            ("type".to_owned(), json!("object")),
+            (
+                "x-kubernetes-preserve-unknown-fields".to_owned(),
+                json!(true)
+            ),
+            ("x-kubernetes-embedded-resource".to_owned(), json!(true)),
+        ]
+    );
+}
+
+#[test]
+fn cel_rules_and_map_types_of_an_object_go_on_its_struct_not_the_field() {
+    let rules = json!([{"rule": "has(self.a)", "message": "a is required"}]);
+    let types = spec(
+        json!({"x": {"type": "array", "x-kubernetes-list-type": "atomic", "items": {
+            "type": "object", "x-kubernetes-map-type": "atomic",
+            "x-kubernetes-validations": rules.clone(),
+            "properties": {"a": {"type": "string"}}}}}),
+        &[],
+    );
+    let x = field_of(&types, "FooSpec", "x");
+    assert_eq!(
+        x.extend,
+        [("x-kubernetes-list-type".to_owned(), json!("atomic"))]
+    );
+    let Some(Item::Struct(item)) = types.items.iter().find(|i| i.name() == "FooSpecX") else {
+        panic!("no FooSpecX in {types:?}");
+    };
+    assert_eq!(
+        item.extend,
+        [
+            ("x-kubernetes-map-type".to_owned(), json!("atomic")),
+            ("x-kubernetes-validations".to_owned(), rules),
+        ]
+    );
+}
+
+#[test]
+fn a_preserved_object_without_properties_keeps_everything_as_such() {
+    let types = build(
+        &serde_json::from_value(json!({"type": "object", "properties": {
+            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}))
+        .unwrap(),
+        &BuildOptions {
+            kind: "Foo".into(),
+            status: true,
+        },
+    )
+    .unwrap();
+    let Item::Struct(spec) = &types.items[0] else {
+        panic!("the spec is a struct");
+    };
+    assert_eq!(spec.extra_fields.as_deref(), Some("extra_fields"));
+    assert_eq!(
+        spec.extend,
+        [
+            (
+                "x-kubernetes-preserve-unknown-fields".to_owned(),
+                json!(true)
+            ),
+            ("additionalProperties".to_owned(), Value::Null),
+        ]
     );
 }
 
@@ -277,4 +339,25 @@ fn unmappable_nodes_are_all_reported_with_their_pointer() {
     )
     .unwrap_err();
     assert!(errors[0].message.contains("no `spec`"), "{errors:?}");
+}
+
+#[test]
+fn not_and_all_of_validations_are_kept_on_the_struct() {
+    let types = spec(
+        json!({"x": {"type": "object", "not": {"required": ["a", "b"]},
+                     "allOf": [{"required": ["a"]}],
+                     "properties": {"a": {"type": "string"}, "b": {"type": "string"}}}}),
+        &[],
+    );
+    let Some(Item::Struct(item)) = types.items.iter().find(|i| i.name() == "FooSpecX") else {
+        panic!("no FooSpecX in {types:?}");
+    };
+    assert_eq!(
+        item.extend,
+        [
+            ("not".to_owned(), json!({"required": ["a", "b"]})),
+            ("allOf".to_owned(), json!([{"required": ["a"]}])),
+        ]
+    );
+    assert!(field_of(&types, "FooSpec", "x").extend.is_empty());
 }

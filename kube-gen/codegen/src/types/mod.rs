@@ -56,6 +56,10 @@ pub struct Struct {
     /// `x-kubernetes-preserve-unknown-fields` next to properties: unknown fields are kept in a
     /// flattened `BTreeMap<String, serde_json::Value>` named by this field.
     pub extra_fields: Option<String>,
+    /// Keywords of the object schema itself kept verbatim through a container-level
+    /// `#[schemars(extend(...))]`: CEL rules and `x-kubernetes-map-type`, which then follow the
+    /// struct wherever it is used (as `spec`, a field, or the items of an array).
+    pub extend: Vec<(String, Value)>,
 }
 
 /// One property of a struct.

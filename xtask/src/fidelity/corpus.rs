@@ -26,9 +26,20 @@ pub const CI_SUBSET: &[&str] = &[
     "velero/velero.io_deletebackuprequests.yaml",
 ];
 
-/// Where the corpus lives, next to the workspace.
+/// Where the corpus lives: `$KUBE_GEN_CRDS`, else `../shared/crds` next to the workspace,
+/// else the machine's `/work/shared/crds`.
 pub fn default_dir(workspace: &Path) -> PathBuf {
-    workspace.join("../shared/crds")
+    if let Some(dir) = std::env::var_os("KUBE_GEN_CRDS") {
+        return PathBuf::from(dir);
+    }
+    let beside = workspace.join("../shared/crds");
+    // A checkout elsewhere (a worktree, a CI clone) falls back to the machine's copy.
+    let machine = Path::new("/work/shared/crds");
+    if beside.exists() || !machine.exists() {
+        beside
+    } else {
+        machine.to_path_buf()
+    }
 }
 
 /// One CRD file of the corpus.

@@ -154,11 +154,14 @@ async fn r2_deletes_missed_across_a_compaction_arrive_as_tombstones() -> anyhow:
     let _exclusive = cluster.exclusive().await;
     install_artifacts(cluster)?;
     let ns = cluster.namespace("r2").await?;
+    // One proxy for the controller and one for the observing informer, so the informer can
+    // relist (and see the tombstones) before the controller recreates anything.
     let proxy = Proxy::start(cluster)?;
+    let observer = Proxy::start(cluster)?;
     // No resync: only the informers' events can bring the Deployments back.
     let controller = controller_through(cluster, &proxy, &ns, &["--resync", "0"])?;
     let deployment_informer = Informer::builder(Api::<Deployment>::namespaced(
-        proxy.client(cluster).await?,
+        observer.client(cluster).await?,
         &ns,
     ))
     .backoff(Duration::from_millis(200), Duration::from_secs(2))
@@ -199,6 +202,7 @@ async fn r2_deletes_missed_across_a_compaction_arrive_as_tombstones() -> anyhow:
         .collect();
 
     proxy.cut();
+    observer.cut();
     for name in ["foo-0", "foo-1"] {
         deployments
             .delete(name, &DeleteParams::background())
@@ -215,7 +219,7 @@ async fn r2_deletes_missed_across_a_compaction_arrive_as_tombstones() -> anyhow:
     let admin = cluster.client().await?;
     let foos = Api::<Foo>::namespaced(admin.clone(), &ns);
     let deployments = Api::<Deployment>::namespaced(admin.clone(), &ns);
-    proxy.heal();
+    observer.heal();
 
     eventually("the missed deletes as tombstones", LIMIT, || async {
         let log = deleted.lock().unwrap().clone();
@@ -225,6 +229,7 @@ async fn r2_deletes_missed_across_a_compaction_arrive_as_tombstones() -> anyhow:
             .then_some(log))
     })
     .await;
+    proxy.heal();
     all_converged(&foos, &deployments, LIMIT).await;
     let after = deployments.list(&ListParams::default()).await?.items;
     // foo-2's Deployment is left out: its Foo is gone, and until the controller's Foo

@@ -11,13 +11,13 @@ use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube_gen::informer::{EventHandlerFns, Informer, SharedInformerFactory};
 use kube_gen::lister::LabelSelector;
-use kube_gen_tests::{TestCluster, eventually};
+use kube_gen_tests::{TestCluster, eventually, lister_matches_list};
 use serde_json::json;
 
 #[path = "support/config_maps.rs"]
 mod support;
 
-use support::{lister_matches_list, recorder};
+use support::recorder;
 
 const SYNC: Duration = Duration::from_secs(30);
 

@@ -9,13 +9,13 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube_gen::informer::Informer;
-use kube_gen_tests::{Proxy, TestCluster, eventually};
+use kube_gen_tests::{Proxy, TestCluster, eventually, lister_matches_list};
 use serde_json::json;
 
 #[path = "support/config_maps.rs"]
 mod support;
 
-use support::{lister_matches_list, recorder};
+use support::recorder;
 
 const LIMIT: Duration = Duration::from_secs(90);
 

@@ -110,6 +110,24 @@ async fn record(leases: &Api<Lease>) -> anyhow::Result<LeaseSpec> {
     Ok(leases.get(LEASE).await?.spec.unwrap_or_default())
 }
 
+/// Checks that the Lease, last recorded as `before`, now names `follower`, one transition later.
+async fn taken_over(
+    leases: &Api<Lease>,
+    follower: &Candidate,
+    before: &LeaseSpec,
+) -> anyhow::Result<()> {
+    let taken = record(leases).await?;
+    assert_eq!(
+        taken.holder_identity.as_deref(),
+        Some(follower.elector.identity())
+    );
+    assert_eq!(
+        taken.lease_transitions,
+        before.lease_transitions.map(|t| t + 1)
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn one_of_two_leads_and_a_shutdown_hands_over_at_once() -> anyhow::Result<()> {
     let cluster = TestCluster::get();
@@ -156,15 +174,7 @@ async fn one_of_two_leads_and_a_shutdown_hands_over_at_once() -> anyhow::Result<
         handover < LEASE_DURATION / 2,
         "took over {handover:?} after the shutdown: the lease was released, not left to expire"
     );
-    let taken = record(&leases).await?;
-    assert_eq!(
-        taken.holder_identity.as_deref(),
-        Some(follower.elector.identity())
-    );
-    assert_eq!(
-        taken.lease_transitions,
-        held.lease_transitions.map(|t| t + 1)
-    );
+    taken_over(&leases, &follower, &held).await?;
 
     assert_eq!(follower.shut_down().await?, Some(()));
     let released = record(&leases).await?;
@@ -198,7 +208,7 @@ async fn a_killed_leader_is_replaced_only_after_its_lease_expires() -> anyhow::R
         last.holder_identity.as_deref(),
         Some(leader.elector.identity())
     );
-    let last_renewed = last.renew_time.expect("a renew time").0;
+    let last_renewed = last.renew_time.clone().expect("a renew time").0;
 
     eventually("the follower to take over", LIMIT, || async {
         Ok(follower.elector.is_leader().then_some(()))
@@ -215,15 +225,7 @@ async fn a_killed_leader_is_replaced_only_after_its_lease_expires() -> anyhow::R
         waited >= LEASE_DURATION - RETRY_PERIOD * 2 && waited < LEASE_DURATION * 2,
         "took over {waited:?} after the kill"
     );
-    let taken = record(&leases).await?;
-    assert_eq!(
-        taken.holder_identity.as_deref(),
-        Some(follower.elector.identity())
-    );
-    assert_eq!(
-        taken.lease_transitions,
-        last.lease_transitions.map(|t| t + 1)
-    );
+    taken_over(&leases, &follower, &last).await?;
 
     assert_eq!(follower.shut_down().await?, Some(()));
     watcher.abort();

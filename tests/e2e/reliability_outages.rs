@@ -12,12 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
+use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::{Resource, ResourceExt};
 use kube_gen::informer::{DeletedObject, EventHandlerFns, Informer};
-use kube_gen_tests::{Proxy, SampleController, TestCluster, eventually};
+use kube_gen_tests::{Proxy, SampleController, TestCluster, eventually, lister_matches_list};
 use sample_controller::foo::Foo;
-use serde::de::DeserializeOwned;
 use serde_json::json;
 
 #[path = "support/foos.rs"]
@@ -26,33 +25,6 @@ mod support;
 use support::{all_converged, controller_kubeconfig, foo, install_artifacts, metric};
 
 const LIMIT: Duration = Duration::from_secs(120);
-
-/// name → resourceVersion of each object.
-fn versions<'a, K: Resource + 'a>(
-    objects: impl IntoIterator<Item = &'a K>,
-) -> BTreeMap<String, String> {
-    objects
-        .into_iter()
-        .map(|o| (o.name_any(), o.resource_version().unwrap_or_default()))
-        .collect()
-}
-
-/// Waits until the informer's cache holds exactly what a fresh LIST returns.
-async fn cache_matches_list<K>(informer: &Informer<K>, api: &Api<K>)
-where
-    K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
-{
-    eventually(
-        &format!("the {} cache to equal a fresh LIST", informer.name()),
-        LIMIT,
-        || async {
-            let fresh = versions(&api.list(&ListParams::default()).await?.items);
-            let cached = informer.store().list();
-            Ok((versions(cached.iter().map(|o| o.as_ref())) == fresh).then_some(()))
-        },
-    )
-    .await;
-}
 
 /// The controller, ready, with nothing queued and no sync running.
 async fn idle_and_ready(controller: &SampleController) {
@@ -140,8 +112,8 @@ async fn r1_the_controller_recovers_from_an_apiserver_restart() -> anyhow::Resul
     proxy.heal();
 
     all_converged(&foos, &deployments, LIMIT).await;
-    cache_matches_list(&foo_informer, &foos).await;
-    cache_matches_list(&deployment_informer, &deployments).await;
+    lister_matches_list(&foo_informer.lister(), &foos, "", LIMIT).await;
+    lister_matches_list(&deployment_informer.lister(), &deployments, "", LIMIT).await;
     idle_and_ready(&controller).await;
     foo_informer.shutdown().await;
     deployment_informer.shutdown().await;
@@ -250,7 +222,7 @@ async fn r2_deletes_missed_across_a_compaction_arrive_as_tombstones() -> anyhow:
         || async { Ok(deployments.get_opt("foo-2").await?.is_none().then_some(())) },
     )
     .await;
-    cache_matches_list(&deployment_informer, &deployments).await;
+    lister_matches_list(&deployment_informer.lister(), &deployments, "", LIMIT).await;
     idle_and_ready(&controller).await;
     deployment_informer.shutdown().await;
     Ok(())

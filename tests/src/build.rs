@@ -1,10 +1,12 @@
 //! Builds `tests/control-plane` (Kubernetes from Go modules) into
 //! `target/control-plane/`, and only when its sources or Go change.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use anyhow::{Context, bail};
 
@@ -122,9 +124,23 @@ fn source_stamp() -> anyhow::Result<String> {
 
 /// Builds binary `bin` of workspace package `package` (a no-op when it is
 /// fresh) and returns its path, so an end-to-end test runs it as a process,
-/// the way users run it. Cargo's own lock makes parallel callers wait for
-/// one build.
+/// the way users run it. Cargo runs once per binary and test process: later
+/// calls get the path built the first time. Cargo's own lock makes parallel
+/// test binaries wait for one build.
 pub fn cargo_bin(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
+    static BUILT: Mutex<BTreeMap<(String, String), PathBuf>> = Mutex::new(BTreeMap::new());
+    // Held while building, so concurrent tests in this process wait for one cargo run.
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    let key = (package.to_owned(), bin.to_owned());
+    if let Some(path) = built.get(&key) {
+        return Ok(path.clone());
+    }
+    let path = cargo_build(package, bin)?;
+    built.insert(key, path.clone());
+    Ok(path)
+}
+
+fn cargo_build(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .args([

@@ -7,6 +7,7 @@
 //! cannot start or reach them fails; none skips itself.
 
 mod build;
+mod cache;
 mod cluster;
 mod control_plane;
 mod http;
@@ -15,10 +16,10 @@ mod sample_controller;
 mod wait;
 
 pub use build::{cargo_bin, ensure_built, kubernetes_version, workspace_root};
+pub use cache::lister_matches_list;
 pub use cluster::{TestCluster, client_for};
 pub use control_plane::{ClusterState, ControlPlane, StartOptions};
 pub use http::Response;
 pub use proxy::Proxy;
-pub use rustix::process::Signal;
 pub use sample_controller::SampleController;
 pub use wait::eventually;

@@ -77,18 +77,13 @@ impl SampleController {
         Ok(kib * 1024)
     }
 
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Whether the process has exited, and how.
     pub fn try_wait(&mut self) -> anyhow::Result<Option<ExitStatus>> {
         Ok(self.child.try_wait()?)
     }
 
     /// Sends `signal` to the process.
-    pub fn signal(&self, signal: Signal) -> anyhow::Result<()> {
+    fn signal(&self, signal: Signal) -> anyhow::Result<()> {
         let pid = Pid::from_raw(i32::try_from(self.child.id())?).context("pid 0")?;
         kill_process(pid, signal).with_context(|| format!("sending {signal:?}"))
     }

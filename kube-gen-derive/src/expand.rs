@@ -79,6 +79,7 @@ fn resource(input: &DeriveInput, attrs: Attrs) -> Resource {
         Some(true) => Scope::Namespaced,
         _ => Scope::Cluster,
     };
+    resource.root_fields = attrs.root_fields.is_some_and(|r| r.value);
     resource.status = attrs.status.map(|s| s.value);
     resource.scale = attrs.scale.map(|s| Scale {
         spec_replicas_path: string(&s.value.spec_replicas_path).unwrap_or_default(),

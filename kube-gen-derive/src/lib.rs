@@ -1,5 +1,12 @@
 //! `#[derive(CustomResource)]`: a thin shell that parses `#[kube(...)]` attributes into
 //! kube-gen-codegen's resource model and emits from it.
+//!
+//! Use it through the `kube-gen` crate, which re-exports it as `kube_gen::CustomResource`
+//! along with everything the generated code refers to; depending on this crate alone is
+//! not enough. [`CustomResource`](derive@CustomResource) documents every attribute and
+//! everything the derive generates.
+
+#![warn(missing_docs)]
 
 mod attrs;
 mod ctxt;
@@ -146,6 +153,7 @@ mod values;
 /// | attribute | effect |
 /// |---|---|
 /// | `namespaced` | namespaced scope (the default is cluster scope) |
+/// | `root_fields` | the struct's fields sit at the top level of the object, next to `metadata`, instead of under `spec` (for CRDs without a `spec`, like ConfigMap-style `data` kinds): the root's `spec` field is `#[serde(flatten)]`ed |
 /// | `plural = "foos"` | plural name; default: lowercase kind with English rules (`policies`, `boxes`) |
 /// | `singular = "foo"` | singular name; default: lowercase kind |
 /// | `shortname = "fo"` (*many*) | short names for `kubectl get fo` |

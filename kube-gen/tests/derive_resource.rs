@@ -245,3 +245,54 @@ fn root_validations_and_doc_land_on_the_schema() {
     );
     assert_eq!(schema["required"], json!(["spec"]));
 }
+
+/// A CRD without `spec`: its fields sit next to `metadata` (`#[kube(root_fields)]`).
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema, PartialEq)]
+#[kube(
+    group = "snapshot.example.com",
+    version = "v1",
+    kind = "SnapshotClass",
+    root_fields
+)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotClassFields {
+    pub driver: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_policy: Option<String>,
+}
+
+#[test]
+fn root_fields_sit_next_to_metadata_in_json_and_in_the_schema() {
+    let class = SnapshotClass::new(
+        "fast",
+        SnapshotClassFields {
+            driver: "csi.example.com".into(),
+            deletion_policy: None,
+        },
+    );
+    let value = serde_json::to_value(&class).unwrap();
+    assert_eq!(
+        value,
+        json!({
+            "apiVersion": "snapshot.example.com/v1",
+            "kind": "SnapshotClass",
+            "metadata": {"name": "fast"},
+            "driver": "csi.example.com",
+        })
+    );
+    let back: SnapshotClass = serde_json::from_value(value).unwrap();
+    assert_eq!(back.spec, class.spec);
+    assert_eq!(back.name_any(), "fast");
+
+    let crd = SnapshotClass::crd();
+    let schema = crd.spec.versions[0]
+        .schema
+        .as_ref()
+        .and_then(|s| s.open_api_v3_schema.as_ref())
+        .unwrap();
+    let properties = schema.properties.as_ref().unwrap();
+    assert!(properties.contains_key("driver"), "{properties:?}");
+    assert!(properties.contains_key("deletionPolicy"), "{properties:?}");
+    assert!(!properties.contains_key("spec"), "{properties:?}");
+    assert_eq!(schema.required.as_deref(), Some(&["driver".to_owned()][..]));
+}

@@ -34,10 +34,10 @@ fn cli_output() -> String {
         name: CRD_PATH.into(),
         text: workspace_file(CRD_PATH),
     };
-    let loaded = crd::load(&source).expect("artifacts/crd.yaml loads");
-    let versions = crd::versions(&loaded.crds[0], &VersionOptions::default())
-        .expect("artifacts/crd.yaml maps to Rust");
-    source::single_file(&versions, &SourceOptions { docs: true }).expect("the source emits")
+    let selected = crd::select(&[source], &VersionOptions::default());
+    assert!(selected.errors.is_empty(), "{:?}", selected.errors);
+    source::single_file(&selected.versions, &SourceOptions { docs: true })
+        .expect("the source emits")
 }
 
 #[test]

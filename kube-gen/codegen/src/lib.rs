@@ -2,6 +2,10 @@
 //! emitter that turns it into Rust tokens. Both `kube-gen-derive` and the `kube-gen` CLI stand
 //! on it, so a resource is described and generated in exactly one way.
 //!
+//! Applications do not need it directly: `kube-gen` re-exports it as `kube_gen::codegen`
+//! (for `merge_crds` and the CRD normaliser, features `runtime` and `cli`), and the derive
+//! and the CLI are its only other users.
+//!
 //! - [`model`]: the typed description of one custom resource version;
 //! - [`names`]: default plural/singular and the naming rules the apiserver enforces;
 //! - [`emit`]: model → tokens, one function per generated item;
@@ -10,6 +14,8 @@
 //! - `emit::source` (feature `cli`): model + type IR → a formatted Rust file;
 //! - `runtime` (feature `runtime`): what generated code calls at run time — structural
 //!   schemas and `merge_crds` for multi-version CRDs.
+
+#![warn(missing_docs)]
 
 #[cfg(feature = "cli")]
 pub mod crd;

@@ -19,6 +19,9 @@ pub struct Resource {
     pub names: Names,
     /// Whether objects live in a namespace or at cluster level.
     pub scope: Scope,
+    /// The spec struct's fields sit at the top level of the object (CRDs with no `spec`
+    /// property): the root's `spec` field is flattened in JSON and in the schema.
+    pub root_fields: bool,
     /// The status type (`FooStatus`); `Some` adds a `status` field and the status subresource.
     pub status: Option<Type>,
     /// The scale subresource (needs a status).
@@ -261,6 +264,7 @@ impl Resource {
             vis: Visibility::Public(Default::default()),
             names,
             scope: Scope::default(),
+            root_fields: false,
             status: None,
             scale: None,
             print_columns: Vec::new(),

@@ -33,6 +33,20 @@ pub fn default_singular(kind: &str) -> String {
 }
 
 /// Checks that `group` is a DNS-1123 subdomain with at least one dot, as CRDs require.
+///
+/// # Errors
+///
+/// A message saying what is wrong and how to fix it, if `group` is empty, longer than 253
+/// characters, has no dot, or has a part that is not a DNS-1123 label.
+///
+/// # Examples
+///
+/// ```
+/// use kube_gen_codegen::names::check_group;
+///
+/// assert!(check_group("samplecontroller.k8s.io").is_ok());
+/// assert!(check_group("example").unwrap_err().contains("at least one dot"));
+/// ```
 pub fn check_group(group: &str) -> Result<(), String> {
     if group.is_empty() {
         return Err(
@@ -55,6 +69,11 @@ pub fn check_group(group: &str) -> Result<(), String> {
 }
 
 /// Checks that `version` looks like a Kubernetes version: `v1`, `v1beta2`, `v2alpha1`.
+///
+/// # Errors
+///
+/// A message naming the expected shape, if `version` is anything else (`1`, `v01`,
+/// `v1gamma1`, `v1beta`).
 pub fn check_version(version: &str) -> Result<(), String> {
     let bad = || {
         format!(
@@ -83,6 +102,11 @@ pub fn check_version(version: &str) -> Result<(), String> {
 }
 
 /// Checks that `kind` is UpperCamelCase ASCII (`Foo`, `CronTab`), as Kubernetes kinds are.
+///
+/// # Errors
+///
+/// A message saying what is wrong, if `kind` does not start with an uppercase letter,
+/// contains anything but ASCII letters and digits, or is longer than 63 characters.
 pub fn check_kind(kind: &str) -> Result<(), String> {
     let mut chars = kind.chars();
     match chars.next() {
@@ -107,6 +131,12 @@ pub fn check_kind(kind: &str) -> Result<(), String> {
 /// Checks a plural, singular, short name or category: a lowercase DNS-1035 label.
 ///
 /// `what` names the value in the message (`"plural"`, `"short name"`).
+///
+/// # Errors
+///
+/// A message naming `what` and the rule broken, if `name` is empty, longer than 63
+/// characters, contains anything but `[a-z0-9-]`, or does not start with a letter and end
+/// with a letter or digit.
 pub fn check_name(what: &str, name: &str) -> Result<(), String> {
     check_label(name, true)
         .map_err(|why| format!("{what} `{name}` is not a lowercase DNS-1035 label: {why}"))

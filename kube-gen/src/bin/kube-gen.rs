@@ -153,54 +153,25 @@ fn versions(
     cluster: &[Source],
     options: &VersionOptions,
 ) -> anyhow::Result<Vec<Version>> {
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
-    let mut available = Vec::new();
-    let sources = files.iter().map(|s| (s, false));
-    for (source, from_cluster) in sources.chain(cluster.iter().map(|s| (s, true))) {
-        let mut loaded = match crd::load(source) {
-            Ok(loaded) => loaded,
-            Err(mut err) => {
-                if from_cluster {
-                    err.position = None;
-                }
-                errors.push(err);
-                continue;
-            }
-        };
-        for note in &loaded.notes {
-            eprintln!("{note}");
-        }
-        for crd in &mut loaded.crds {
-            if from_cluster {
-                crd.document.positions.clear();
-            }
-            let spec = &crd.crd.spec;
-            available.extend(
-                spec.versions
-                    .iter()
-                    .map(|v| format!("{}/{}", spec.names.kind, v.name)),
-            );
-            match crd::versions(crd, options) {
-                Ok(versions) => out.extend(versions),
-                Err(errs) => errors.extend(errs),
-            }
-        }
+    let mut selected = crd::select(files, options);
+    selected.extend(crd::select(cluster, options).without_positions());
+    for note in &selected.notes {
+        eprintln!("{note}");
     }
-    if let Some((last, rest)) = errors.split_last() {
+    if let Some((last, rest)) = selected.errors.split_last() {
         for err in rest {
             eprintln!("error: {err}");
         }
         bail!("{last}");
     }
-    if out.is_empty() {
+    if selected.versions.is_empty() {
         bail!(
             "no version matches --version-filter {} (the inputs have {})",
             options.filter,
-            available.join(", ")
+            selected.available.join(", ")
         );
     }
-    Ok(out)
+    Ok(selected.versions)
 }
 
 /// The inputs in order; a directory stands for its `*.yaml`, `*.yml` and `*.json` files

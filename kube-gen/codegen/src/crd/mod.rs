@@ -15,6 +15,7 @@
 mod model;
 mod node;
 mod normalize;
+mod select;
 mod validate;
 
 use std::fmt;
@@ -24,6 +25,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 pub use model::{Version, VersionFilter, VersionOptions, versions};
 pub use node::{Document, MAX_DEPTH, Position};
 pub use normalize::normalize;
+pub use select::{Selected, select};
 
 /// The stack to run [`load`], [`versions`] and the emitter on when inputs are untrusted.
 ///

@@ -168,6 +168,7 @@ fn resource(
     names.categories = crd_names.categories.clone().unwrap_or_default();
     let ident = |name: &str| Ident::new(name, Span::call_site());
     let mut resource = Resource::new(ident(&types.spec), names);
+    resource.root_fields = types.root_fields;
     resource.scope = match spec.scope.as_str() {
         "Namespaced" => Scope::Namespaced,
         _ => Scope::Cluster,

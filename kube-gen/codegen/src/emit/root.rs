@@ -30,6 +30,8 @@ pub(super) fn root_struct(r: &Resource) -> TokenStream {
         }
         SchemaMode::Manual | SchemaMode::Disabled => (quote!(), quote!(), quote!()),
     };
+    // `#[serde(flatten)]` also makes schemars merge the spec's properties into the root's.
+    let flatten = r.root_fields.then(|| quote!(#[serde(flatten)]));
     let status = r.status.as_ref().map(|status| {
         quote! {
             #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
@@ -46,6 +48,7 @@ pub(super) fn root_struct(r: &Resource) -> TokenStream {
             #[serde(default)]
             #skip_metadata
             #vis metadata: #k8s::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+            #flatten
             #vis spec: #spec,
             #status
         }

@@ -10,6 +10,9 @@ use crate::model::Resource;
 
 /// `impl Serialize for Foo`.
 pub(super) fn serialize(r: &Resource) -> TokenStream {
+    if r.root_fields {
+        return serialize_flattened(r);
+    }
     let root = r.root();
     let (serde, k8s) = (&r.crates.serde, &r.crates.k8s_openapi);
     let kind = &r.names.kind;
@@ -39,6 +42,53 @@ pub(super) fn serialize(r: &Resource) -> TokenStream {
                 state.serialize_field("spec", &self.spec)?;
                 #status
                 state.end()
+            }
+        }
+    }
+}
+
+/// `impl Serialize for Foo` when the spec's fields sit at the root: a borrowed twin of the root
+/// derives `Serialize`, since only serde's derive can flatten into a struct.
+fn serialize_flattened(r: &Resource) -> TokenStream {
+    let root = r.root();
+    let spec = &r.spec;
+    let (serde, k8s) = (&r.crates.serde, &r.crates.k8s_openapi);
+    let serde_crate = super::path_string(serde);
+    let (status_field, status_value) = match &r.status {
+        Some(status) => (
+            quote! {
+                #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+                status: ::core::option::Option<&'a #status>,
+            },
+            quote!(status: self.status.as_ref(),),
+        ),
+        None => (quote!(), quote!()),
+    };
+    quote! {
+        impl #serde::Serialize for #root {
+            fn serialize<S>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error>
+            where
+                S: #serde::Serializer,
+            {
+                #[derive(#serde::Serialize)]
+                #[serde(crate = #serde_crate)]
+                struct Object<'a> {
+                    #[serde(rename = "apiVersion")]
+                    api_version: &'a str,
+                    kind: &'a str,
+                    metadata: &'a #k8s::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+                    #[serde(flatten)]
+                    spec: &'a #spec,
+                    #status_field
+                }
+                Object {
+                    api_version: <Self as #k8s::Resource>::API_VERSION,
+                    kind: <Self as #k8s::Resource>::KIND,
+                    metadata: &self.metadata,
+                    spec: &self.spec,
+                    #status_value
+                }
+                .serialize(serializer)
             }
         }
     }

@@ -165,6 +165,9 @@ fn kube_attrs(r: &Resource) -> TokenStream {
     if r.scope == crate::model::Scope::Namespaced {
         attrs.push(quote!(namespaced));
     }
+    if r.root_fields {
+        attrs.push(quote!(root_fields));
+    }
     attrs.extend(n.short_names.iter().map(|s| quote!(shortname = #s)));
     attrs.extend(n.categories.iter().map(|c| quote!(category = #c)));
     if let Some(status) = &r.status {

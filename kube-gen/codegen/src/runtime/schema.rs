@@ -59,13 +59,34 @@ fn children(node: &mut Map<String, Value>) -> Vec<&mut Value> {
                     .into_iter()
                     .flat_map(|m| m.values_mut()),
             ),
-            "anyOf" | "oneOf" | "allOf" => out.extend(value.as_array_mut().into_iter().flatten()),
+            "anyOf" | "oneOf" | "allOf" => out.extend(
+                value
+                    .as_array_mut()
+                    .into_iter()
+                    .flatten()
+                    .filter(|v| !is_value_validation(v)),
+            ),
             "items" if value.is_array() => out.extend(value.as_array_mut().into_iter().flatten()),
             "items" | "additionalProperties" | "not" => out.push(value),
             _ => {}
         }
     }
     out
+}
+
+/// A junctor variant that only constrains values already declared on the node, as a CRD's
+/// `oneOf: [{required: [value]}, {required: [valueFrom]}]` does: no `type` in it or in its
+/// properties. schemars' enum variants always carry a `type`; these are left exactly as written.
+fn is_value_validation(variant: &Value) -> bool {
+    let Some(variant) = variant.as_object() else {
+        return false;
+    };
+    let untyped = |v: &Value| v.as_object().is_some_and(|o| !o.contains_key("type"));
+    !variant.contains_key("type")
+        && variant
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_none_or(|p| p.values().all(untyped))
 }
 
 fn is_null_schema(value: &Value) -> bool {
@@ -124,6 +145,9 @@ fn hoist_variants(node: &mut Map<String, Value>) {
             continue;
         };
         variants.retain_mut(|variant| {
+            if is_value_validation(variant) {
+                return true;
+            }
             let Some(variant) = variant.as_object_mut() else {
                 return true;
             };
@@ -310,4 +334,46 @@ fn free_form() -> Value {
     let mut schema = Map::new();
     schema.insert(PRESERVE.into(), true.into());
     Value::Object(schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::make_structural;
+
+    #[test]
+    fn value_validations_in_junctors_are_left_as_written() {
+        let mut schema = json!({
+            "type": "object",
+            "properties": {
+                "value": {"type": "string"},
+                "valueFrom": {"type": "object", "properties": {"key": {"type": "string"}}},
+            },
+            "oneOf": [
+                {"properties": {"value": {}}, "required": ["value"]},
+                {"properties": {"valueFrom": {}}, "required": ["valueFrom"]},
+            ],
+        });
+        let before = schema.clone();
+        make_structural(&mut schema);
+        assert_eq!(schema, before);
+    }
+
+    #[test]
+    fn schemars_enum_variants_are_still_hoisted() {
+        let mut schema = json!({
+            "oneOf": [
+                {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+                {"type": "object", "properties": {"b": {"type": "integer"}}, "required": ["b"]},
+            ],
+        });
+        make_structural(&mut schema);
+        assert_eq!(schema["type"], "object");
+        assert_eq!(schema["properties"]["a"]["type"], "string");
+        assert_eq!(
+            schema["oneOf"],
+            json!([{"required": ["a"]}, {"required": ["b"]}])
+        );
+    }
 }

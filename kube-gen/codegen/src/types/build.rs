@@ -64,8 +64,7 @@ pub struct SchemaError {
 ///
 /// # Errors
 ///
-/// Every node that has no Rust mapping: no `spec` property, an unknown `type`, an array
-/// without `items`.
+/// Every node that has no Rust mapping: an unknown `type`, an array without `items`.
 pub fn build(root: &JSONSchemaProps, options: &BuildOptions) -> Result<TypeSet, Vec<SchemaError>> {
     let mut builder = Builder {
         namer: Namer::reserving(RESERVED.iter().copied().chain([options.kind.as_str()])),
@@ -80,28 +79,48 @@ pub fn build(root: &JSONSchemaProps, options: &BuildOptions) -> Result<TypeSet, 
     let spec = match spec_schema {
         Some(schema) => {
             let wanted = format!("{}Spec", options.kind);
-            Some(builder.object(&wanted, schema, "/properties/spec"))
+            builder.object(&wanted, schema, "/properties/spec")
         }
         None => {
-            builder.error(
-                "",
-                "the root schema has no `spec` property; `#[derive(CustomResource)]` needs one",
-            );
-            None
+            // No `spec`: the fields at the root (ConfigMap-style `data` kinds) become the
+            // struct, emitted with `#[kube(root_fields)]`.
+            let wanted = format!("{}Fields", options.kind);
+            let fields = root_fields(root, status_schema.is_some());
+            builder.object(&wanted, &fields, "")
         }
     };
     let status = status_schema.map(|schema| {
         let wanted = format!("{}Status", options.kind);
         builder.object(&wanted, schema, "/properties/status")
     });
-    match (spec, builder.errors.is_empty()) {
-        (Some(spec), true) => Ok(TypeSet {
-            spec,
-            status,
-            items: builder.items.into_iter().flatten().collect(),
-        }),
-        _ => Err(builder.errors),
+    if !builder.errors.is_empty() {
+        return Err(builder.errors);
     }
+    Ok(TypeSet {
+        spec,
+        status,
+        root_fields: spec_schema.is_none(),
+        items: builder.items.into_iter().flatten().collect(),
+    })
+}
+
+/// The root schema without what the root type itself holds (`apiVersion`, `kind`, `metadata`,
+/// the separate status) and without the root CEL rules, which go to `#[kube(validation)]`.
+fn root_fields(root: &JSONSchemaProps, separate_status: bool) -> JSONSchemaProps {
+    let own = |name: &str| {
+        ["apiVersion", "kind", "metadata"].contains(&name) || (separate_status && name == "status")
+    };
+    let mut fields = root.clone();
+    if let Some(properties) = &mut fields.properties {
+        properties.retain(|name, _| !own(name));
+    }
+    if let Some(required) = &mut fields.required {
+        required.retain(|name| !own(name));
+    }
+    fields.x_kubernetes_validations = None;
+    fields.description = None;
+    fields.type_ = Some("object".to_owned());
+    fields
 }
 
 struct Builder {
@@ -323,10 +342,10 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
     }
 }
 
-/// `x-kubernetes-map-type`, the CEL rules and the `not`/`allOf` value validations of a node:
-/// kept on the struct generated for it, or on the field when the node is not a struct.
-/// (`oneOf`/`anyOf` are not kept: the structural rewrite would take their variants for enum
-/// variants.)
+/// `x-kubernetes-map-type`, the CEL rules and the `not`/`allOf`/`oneOf`/`anyOf` value
+/// validations of a node: kept on the struct generated for it, or on the field when the node
+/// is not a struct. Junctors with typed variants (`anyOf: [{type: integer}, {type: string}]`
+/// next to `x-kubernetes-int-or-string`) describe the type itself and are not repeated.
 fn object_keywords(schema: &JSONSchemaProps) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     if let Some(not) = schema
@@ -336,12 +355,22 @@ fn object_keywords(schema: &JSONSchemaProps) -> Vec<(String, Value)> {
     {
         out.push(("not".to_owned(), not));
     }
-    if let Some(all_of) = schema
-        .all_of
-        .as_ref()
-        .and_then(|a| serde_json::to_value(a).ok())
-    {
-        out.push(("allOf".to_owned(), all_of));
+    // Junctors only constrain fields the struct declares (structural schemas allow nothing
+    // else), so they are kept verbatim on the struct.
+    for (key, junctor) in [
+        ("allOf", &schema.all_of),
+        ("oneOf", &schema.one_of),
+        ("anyOf", &schema.any_of),
+    ] {
+        let Some(variants) = junctor.as_ref() else {
+            continue;
+        };
+        if variants.iter().any(|v| v.type_.is_some()) {
+            continue;
+        }
+        if let Ok(value) = serde_json::to_value(variants) {
+            out.push((key.to_owned(), value));
+        }
     }
     if let Some(map_type) = &schema.x_kubernetes_map_type {
         out.push((

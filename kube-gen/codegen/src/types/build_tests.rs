@@ -329,16 +329,45 @@ fn unmappable_nodes_are_all_reported_with_their_pointer() {
             "/properties/spec/properties/b"
         ]
     );
-    let no_spec: JSONSchemaProps = serde_json::from_value(json!({"type": "object"})).unwrap();
-    let errors = build(
-        &no_spec,
-        &BuildOptions {
-            kind: "Foo".into(),
-            status: true,
+}
+
+#[test]
+fn a_root_without_spec_puts_its_own_fields_in_a_fields_struct() {
+    let root: JSONSchemaProps = serde_json::from_value(json!({
+        "type": "object",
+        "required": ["metadata", "driver"],
+        "x-kubernetes-validations": [{"rule": "true"}],
+        "properties": {
+            "apiVersion": {"type": "string"},
+            "kind": {"type": "string"},
+            "metadata": {"type": "object"},
+            "driver": {"type": "string"},
+            "status": {"type": "object", "properties": {"ok": {"type": "boolean"}}},
         },
-    )
-    .unwrap_err();
-    assert!(errors[0].message.contains("no `spec`"), "{errors:?}");
+    }))
+    .unwrap();
+    let options = BuildOptions {
+        kind: "Foo".into(),
+        status: true,
+    };
+    let types = build(&root, &options).unwrap();
+    assert!(types.root_fields);
+    assert_eq!(types.spec, "FooFields");
+    assert_eq!(types.status.as_deref(), Some("FooStatus"));
+    let Some(Item::Struct(fields)) = types.items.first() else {
+        panic!("{types:?}");
+    };
+    let names: Vec<_> = fields.fields.iter().map(|f| f.json_name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["driver"],
+        "apiVersion, kind, metadata and status are the root's own"
+    );
+    assert!(field_of(&types, "FooFields", "driver").required);
+    assert!(
+        fields.extend.is_empty(),
+        "root CEL rules go to #[kube(validation)]"
+    );
 }
 
 #[test]

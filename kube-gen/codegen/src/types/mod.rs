@@ -21,6 +21,9 @@ pub struct TypeSet {
     pub spec: String,
     /// The status struct (`FooStatus`), when the schema has a status and it is wanted.
     pub status: Option<String>,
+    /// The schema has no `spec`: [`spec`](Self::spec) names the struct of the fields at the
+    /// root (`FooFields`), emitted with `#[kube(root_fields)]`.
+    pub root_fields: bool,
     /// Every struct and enum, the spec first, in depth-first order of the schema.
     pub items: Vec<Item>,
 }

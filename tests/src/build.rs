@@ -135,12 +135,37 @@ pub fn cargo_bin(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
     if let Some(path) = built.get(&key) {
         return Ok(path.clone());
     }
-    let path = cargo_build(package, bin)?;
+    let path = cargo_build(package, &["--bin", bin], "bin")?
+        .remove(bin)
+        .with_context(|| format!("cargo built no executable named {bin}"))?;
     built.insert(key, path.clone());
     Ok(path)
 }
 
-fn cargo_build(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
+/// Builds every example of workspace package `package` (`cargo build
+/// --examples`, a no-op when fresh) and returns the path of example `name`,
+/// so an end-to-end test runs it as `cargo run --example` would. Cargo runs
+/// once per package and test process.
+pub fn cargo_example(package: &str, name: &str) -> anyhow::Result<PathBuf> {
+    static BUILT: Mutex<BTreeMap<String, BTreeMap<String, PathBuf>>> = Mutex::new(BTreeMap::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.contains_key(package) {
+        let examples = cargo_build(package, &["--examples"], "example")?;
+        built.insert(package.to_owned(), examples);
+    }
+    built[package]
+        .get(name)
+        .cloned()
+        .with_context(|| format!("package {package} has no example named {name}"))
+}
+
+/// Runs `cargo build -p PACKAGE TARGETS...` and returns the executables of
+/// target kind `kind` (`bin`, `example`) it built, by name.
+fn cargo_build(
+    package: &str,
+    targets: &[&str],
+    kind: &str,
+) -> anyhow::Result<BTreeMap<String, PathBuf>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .args([
@@ -148,21 +173,27 @@ fn cargo_build(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
             "--locked",
             "--message-format=json-render-diagnostics",
         ])
-        .args(["--package", package, "--bin", bin])
+        .args(["--package", package])
+        .args(targets)
         .current_dir(workspace_root())
         .stderr(std::process::Stdio::inherit())
         .output()
         .context("running cargo")?;
     if !output.status.success() {
         bail!(
-            "`cargo build -p {package} --bin {bin}` failed ({}); its errors are above",
+            "`cargo build -p {package} {}` failed ({}); its errors are above",
+            targets.join(" "),
             output.status
         );
     }
-    String::from_utf8_lossy(&output.stdout)
+    Ok(String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| message["target"]["name"] == bin)
-        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .with_context(|| format!("cargo built no executable named {bin}"))
+        .filter(|message| message["target"]["kind"][0] == kind)
+        .filter_map(|message| {
+            let name = message["target"]["name"].as_str()?.to_owned();
+            let path = PathBuf::from(message["executable"].as_str()?);
+            Some((name, path))
+        })
+        .collect())
 }

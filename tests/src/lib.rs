@@ -15,7 +15,7 @@ mod proxy;
 mod sample_controller;
 mod wait;
 
-pub use build::{cargo_bin, ensure_built, kubernetes_version, workspace_root};
+pub use build::{cargo_bin, cargo_example, ensure_built, kubernetes_version, workspace_root};
 pub use cache::lister_matches_list;
 pub use cluster::{TestCluster, client_for};
 pub use control_plane::{ClusterState, ControlPlane, StartOptions};

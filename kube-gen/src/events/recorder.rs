@@ -35,6 +35,36 @@ enum Message {
 /// Each call to [`event`](Recorder::event) puts the event on a bounded queue; one
 /// background task correlates it (see the [module docs](super)) and creates or patches the
 /// Event object. Clones share the queue and the task.
+///
+/// # Examples
+///
+/// On the [fake cluster](crate::fake::FakeCluster), so it runs without a cluster:
+///
+/// ```
+/// use k8s_openapi::api::core::v1::{ConfigMap, Event};
+/// use kube::api::ObjectMeta;
+/// use kube_gen::client::{Client, ListOptions};
+/// use kube_gen::events::{EventType, Recorder};
+/// use kube_gen::fake::FakeCluster;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), kube_gen::client::Error> {
+/// let fake = FakeCluster::new();
+/// let recorder = Recorder::new(fake.client(), "my-controller");
+/// let cm = ConfigMap {
+///     metadata: ObjectMeta { name: Some("settings".into()), namespace: Some("default".into()), ..Default::default() },
+///     ..Default::default()
+/// };
+/// recorder.event(&cm, EventType::Normal, "Synced", "ConfigMap synced successfully");
+/// recorder.flush().await; // the event is written in the background
+///
+/// let events = Client::<Event>::namespaced(fake.client(), "default").list(&ListOptions::default()).await?;
+/// assert_eq!(events.items.len(), 1);
+/// assert_eq!(events.items[0].reason.as_deref(), Some("Synced"));
+/// assert_eq!(events.items[0].involved_object.name.as_deref(), Some("settings"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Recorder {
     queue: mpsc::Sender<Message>,

@@ -66,6 +66,50 @@ pub enum Error {
 }
 
 /// Reads objects of one type from an informer's cache; cheap to clone.
+///
+/// Made by [`Informer::lister`](crate::informer::Informer::lister) (or the derive's
+/// `FooInformer::lister`, which is the same). Every read is a lookup in memory.
+///
+/// # Examples
+///
+/// On the [fake cluster](crate::fake::FakeCluster), so it runs without a cluster:
+///
+/// ```
+/// use std::time::Duration;
+/// use k8s_openapi::api::core::v1::ConfigMap;
+/// use kube::api::{Api, ObjectMeta};
+/// use kube_gen::fake::FakeCluster;
+/// use kube_gen::informer::Informer;
+/// use kube_gen::lister::LabelSelector;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let config_map = |ns: &str, name: &str, app: &str| ConfigMap {
+///     metadata: ObjectMeta {
+///         namespace: Some(ns.into()),
+///         name: Some(name.into()),
+///         labels: Some([("app".to_owned(), app.to_owned())].into()),
+///         ..Default::default()
+///     },
+///     ..Default::default()
+/// };
+/// let fake = FakeCluster::new().with_objects([
+///     config_map("default", "web", "web"),
+///     config_map("default", "db", "db"),
+///     config_map("other", "web", "web"),
+/// ]);
+/// let informer = Informer::builder(Api::<ConfigMap>::all(fake.client())).build();
+/// informer.start();
+/// informer.wait_for_cache_sync(Duration::from_secs(5)).await?;
+///
+/// let lister = informer.lister();
+/// assert!(lister.get("default", "web").is_some());
+/// assert_eq!(lister.list(&"app=web".parse::<LabelSelector>()?).len(), 2);
+/// assert_eq!(lister.namespace("default").list(&LabelSelector::everything()).len(), 2);
+/// informer.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 pub struct Lister<K> {
     store: Store<K>,
 }

@@ -2,6 +2,7 @@
 //! to end on a local control plane; `cargo xtask test` runs every check and
 //! test that CI runs.
 
+mod bench;
 mod demo;
 mod fidelity;
 mod steps;
@@ -28,6 +29,18 @@ enum Task {
     /// fmt check, clippy (warnings denied), docs, unit, doc and end-to-end
     /// tests against the local control plane. CI runs exactly this.
     Test,
+    /// Benchmarks B1–B6: kube-gen and its peers side by side on one local
+    /// control plane; prints a table, writes target/bench/results.json and a chart.
+    Bench {
+        /// Small N and one round: checks the benchmarks run (CI); measures nothing.
+        #[arg(long)]
+        smoke: bool,
+        /// Rounds per case; each round runs ours and every peer once, interleaved.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Run only these cases (B1 … B6).
+        cases: Vec<String>,
+    },
     /// Build the local control plane binary (cached) and print its path.
     BuildControlPlane,
     /// The CLI's fidelity gate: generate, compile, schema and round-trip checks over the CRD
@@ -45,6 +58,15 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().task {
         Task::Demo { once } => demo::run(once),
         Task::Test => test::run(),
+        Task::Bench {
+            smoke,
+            rounds,
+            cases,
+        } => bench::run(bench::Options {
+            smoke,
+            rounds,
+            only: cases,
+        }),
         Task::BuildControlPlane => {
             println!("{}", kube_gen_tests::ensure_built()?.display());
             Ok(())

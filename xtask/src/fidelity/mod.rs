@@ -22,7 +22,7 @@
 // Compiled here for its tests; the gate copies it into every generated crate.
 #[cfg(test)]
 mod canon;
-mod corpus;
+pub(crate) mod corpus;
 mod crate_gen;
 mod exceptions;
 mod measure;

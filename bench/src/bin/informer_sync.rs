@@ -1,0 +1,238 @@
+//! One cold informer sync (benchmark B1) of every ConfigMap or Foo in a
+//! namespace, by kube-gen, by kube-rs, or as a raw LIST (the floor); then one
+//! JSON line: time to synced, RSS before and after, peak RSS, object count.
+//!
+//! Each implementation runs with its defaults, the way a user gets it:
+//! - `kube-gen`: [`Informer`], LIST in pages of 500 without a resourceVersion
+//!   (a consistent read), managedFields dropped before caching.
+//! - `kube-rs`: `watcher` + `reflector`, `watcher::Config::default()`: pages of
+//!   500 with `resourceVersion=0`, which the apiserver answers from its watch
+//!   cache (as client-go's reflector does); objects cached whole.
+//! - `raw-list`: the LIST requests only, pages of 500 read as text and only
+//!   scanned for the continue token (`--resource-version 0` asks as the peers
+//!   do). After the clock stops it also reports the floor of the memory
+//!   figure: the compact JSON size of the objects without managedFields.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, ValueEnum};
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::ListParams;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::Request;
+use kube::runtime::{WatchStreamExt, reflector, watcher};
+use kube::{Api, Client, Resource};
+use kube_gen::informer::Informer;
+use sample_controller::foo::Foo;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde_json::json;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Impl {
+    KubeGen,
+    KubeRs,
+    RawList,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Kind {
+    Configmaps,
+    Foos,
+}
+
+#[derive(Debug, Parser)]
+struct Args {
+    #[arg(long = "impl", value_enum)]
+    implementation: Impl,
+    #[arg(long, value_enum)]
+    kind: Kind,
+    #[arg(long)]
+    namespace: String,
+    #[arg(long)]
+    kubeconfig: PathBuf,
+    /// For `raw-list`: the resourceVersion of the first page (none: a consistent read).
+    #[arg(long)]
+    resource_version: Option<String>,
+}
+
+/// Objects per LIST page, the default of all three.
+const PAGE_SIZE: u32 = 500;
+const SYNC_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What one sync measured, before the memory figures are added.
+struct Synced {
+    objects: usize,
+    seconds: f64,
+    /// `VmRSS` and `VmHWM` right after the sync.
+    rss_after: u64,
+    peak_rss: u64,
+    extra: serde_json::Value,
+}
+
+impl Synced {
+    fn now(objects: usize, started: Instant) -> anyhow::Result<Synced> {
+        Ok(Synced {
+            objects,
+            seconds: started.elapsed().as_secs_f64(),
+            rss_after: rss_bytes()?,
+            peak_rss: kube_gen_bench::peak_rss_bytes()?,
+            extra: json!({}),
+        })
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let kubeconfig = Kubeconfig::read_from(&args.kubeconfig)?;
+    let config =
+        kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
+    let client = Client::try_from(config)?;
+    let rss_before = rss_bytes()?;
+    let ns = args.namespace.as_str();
+    let synced = match (args.implementation, args.kind) {
+        (Impl::KubeGen, Kind::Configmaps) => kube_gen::<ConfigMap>(client, ns).await?,
+        (Impl::KubeGen, Kind::Foos) => kube_gen::<Foo>(client, ns).await?,
+        (Impl::KubeRs, Kind::Configmaps) => kube_rs::<ConfigMap>(client, ns).await?,
+        (Impl::KubeRs, Kind::Foos) => kube_rs::<Foo>(client, ns).await?,
+        (Impl::RawList, Kind::Configmaps) => {
+            raw_list::<ConfigMap>(client, ns, args.resource_version).await?
+        }
+        (Impl::RawList, Kind::Foos) => raw_list::<Foo>(client, ns, args.resource_version).await?,
+    };
+    let mut result = json!({
+        "impl": format!("{:?}", args.implementation),
+        "objects": synced.objects,
+        "synced_seconds": synced.seconds,
+        "rss_before_bytes": rss_before,
+        "rss_after_bytes": synced.rss_after,
+        "peak_rss_bytes": synced.peak_rss,
+    });
+    if let (Some(out), Some(extra)) = (result.as_object_mut(), synced.extra.as_object()) {
+        out.extend(extra.clone());
+    }
+    kube_gen_bench::emit(&result);
+    Ok(())
+}
+
+async fn kube_gen<K>(client: Client, ns: &str) -> anyhow::Result<Synced>
+where
+    K: Resource<Scope = kube::core::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+    K::DynamicType: Default,
+{
+    let informer = Informer::builder(Api::<K>::namespaced(client, ns))
+        .page_size(Some(PAGE_SIZE))
+        .build();
+    let started = Instant::now();
+    informer.start();
+    informer.wait_for_cache_sync(SYNC_TIMEOUT).await?;
+    Synced::now(informer.store().len(), started)
+}
+
+async fn kube_rs<K>(client: Client, ns: &str) -> anyhow::Result<Synced>
+where
+    K: Resource<Scope = kube::core::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+    K::DynamicType: Default + Clone + Eq + std::hash::Hash,
+{
+    let (store, writer) = reflector::store::<K>();
+    let config = watcher::Config::default().page_size(PAGE_SIZE);
+    let stream = watcher(Api::<K>::namespaced(client, ns), config)
+        .default_backoff()
+        .reflect(writer)
+        .applied_objects();
+    let started = Instant::now();
+    let task = tokio::spawn(stream.for_each(|_| std::future::ready(())));
+    tokio::time::timeout(SYNC_TIMEOUT, store.wait_until_ready())
+        .await
+        .context("kube-rs store not ready in time")??;
+    let synced = Synced::now(store.state().len(), started);
+    task.abort();
+    synced
+}
+
+/// The part of a list response the floor reads while the clock runs.
+#[derive(serde::Deserialize)]
+struct PageHead {
+    metadata: ListMetaHead,
+    items: Vec<IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct ListMetaHead {
+    #[serde(rename = "continue", default)]
+    continue_: Option<String>,
+}
+
+async fn raw_list<K>(client: Client, ns: &str, rv: Option<String>) -> anyhow::Result<Synced>
+where
+    K: Resource<Scope = kube::core::NamespaceResourceScope>,
+    K::DynamicType: Default,
+{
+    let request = Request::new(K::url_path(&K::DynamicType::default(), Some(ns)));
+    let mut params = ListParams::default().limit(PAGE_SIZE);
+    params.resource_version = rv;
+    let (mut pages, mut objects) = (Vec::new(), 0);
+    let started = Instant::now();
+    loop {
+        let text = client.request_text(request.list(&params)?).await?;
+        let head: PageHead = serde_json::from_str(&text)?;
+        objects += head.items.len();
+        pages.push(text);
+        match head.metadata.continue_ {
+            Some(token) if !token.is_empty() => params.continue_token = Some(token),
+            _ => break,
+        }
+        // Later pages carry their snapshot in the continue token; the apiserver refuses both.
+        params.resource_version = None;
+    }
+    let mut synced = Synced::now(objects, started)?;
+    synced.extra = json!({
+        "pages": pages.len(),
+        "object_json_bytes": object_json_bytes(&pages)?,
+    });
+    Ok(synced)
+}
+
+/// The floor of bytes per cached object: the compact JSON of each listed
+/// object without `metadata.managedFields`, summed. A decoded object holds at
+/// least its strings and numbers; JSON adds only field names and punctuation.
+fn object_json_bytes(pages: &[String]) -> anyhow::Result<usize> {
+    let mut total = 0;
+    for page in pages {
+        let list: serde_json::Value = serde_json::from_str(page)?;
+        for mut item in list["items"].as_array().cloned().unwrap_or_default() {
+            if let Some(meta) = item.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+                meta.remove("managedFields");
+            }
+            total += serde_json::to_vec(&item)?.len();
+        }
+    }
+    Ok(total)
+}
+
+/// Current resident set size (`VmRSS`) of this process, in bytes.
+fn rss_bytes() -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<u64>().ok())
+        .context("no VmRSS in /proc/self/status")?;
+    Ok(kib * 1024)
+}

@@ -17,3 +17,31 @@ pub fn peak_rss_bytes() -> anyhow::Result<u64> {
 pub fn emit(result: &serde_json::Value) {
     println!("{result}");
 }
+
+/// Deletes namespace `ns` and waits until it is gone (its objects are deleted first by the
+/// namespace controller), so the next round starts from an empty cluster.
+pub async fn delete_namespace(
+    client: kube::Client,
+    ns: &str,
+    limit: std::time::Duration,
+) -> anyhow::Result<()> {
+    use k8s_openapi::api::core::v1::Namespace;
+    use kube::api::{Api, DeleteParams};
+
+    let api = Api::<Namespace>::all(client);
+    match api.delete(ns, &DeleteParams::default()).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(e)) if e.code == 404 => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    let deadline = std::time::Instant::now() + limit;
+    while api.get_opt(ns).await?.is_some() {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "namespace {ns} still there after {} s",
+            limit.as_secs()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    Ok(())
+}

@@ -18,7 +18,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use sample_controller::foo::{Foo, FooSpec};
 use serde_json::json;
@@ -66,7 +66,9 @@ async fn main() -> anyhow::Result<()> {
             foos,
             timeout,
         } => run(client, &namespace, foos, Duration::from_secs(timeout)).await,
-        Command::Cleanup { namespace } => cleanup(client, &namespace).await,
+        Command::Cleanup { namespace } => {
+            kube_gen_bench::delete_namespace(client, &namespace, Duration::from_secs(900)).await
+        }
     }
 }
 
@@ -155,22 +157,4 @@ async fn converged(foos: &Api<Foo>, deployments: &Api<Deployment>) -> anyhow::Re
             available.get(&f.spec.deployment_name) == Some(&want) && status == Some(want)
         })
         .count())
-}
-
-async fn cleanup(client: Client, ns: &str) -> anyhow::Result<()> {
-    let api = Api::<Namespace>::all(client);
-    match api.delete(ns, &DeleteParams::default()).await {
-        Ok(_) => {}
-        Err(kube::Error::Api(e)) if e.code == 404 => return Ok(()),
-        Err(e) => return Err(e.into()),
-    }
-    let deadline = Instant::now() + Duration::from_secs(900);
-    while api.get_opt(ns).await?.is_some() {
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "namespace {ns} still there after 900 s"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    Ok(())
 }

@@ -17,7 +17,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use futures::{StreamExt, TryStreamExt, stream};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Patch, PatchParams, PostParams};
 use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 use kube_gen::informer::{EventHandlerFns, Informer};
@@ -88,7 +88,9 @@ async fn main() -> anyhow::Result<()> {
             burst,
             concurrency,
         } => write(client, ns, objects, rate, seconds, burst, concurrency).await,
-        Command::Cleanup => cleanup(client, ns).await,
+        Command::Cleanup => {
+            kube_gen_bench::delete_namespace(client, ns, Duration::from_secs(600)).await
+        }
     }
 }
 
@@ -289,23 +291,5 @@ async fn write(
         "burst_writes": burst,
         "burst_rate": burst as f64 / burst_seconds,
     }));
-    Ok(())
-}
-
-async fn cleanup(client: Client, ns: &str) -> anyhow::Result<()> {
-    let api = Api::<Namespace>::all(client);
-    match api.delete(ns, &DeleteParams::default()).await {
-        Ok(_) => {}
-        Err(kube::Error::Api(e)) if e.code == 404 => return Ok(()),
-        Err(e) => return Err(e.into()),
-    }
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while api.get_opt(ns).await?.is_some() {
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "namespace {ns} still there after 600 s"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
     Ok(())
 }

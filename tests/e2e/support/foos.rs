@@ -26,6 +26,14 @@ pub fn kubectl(cluster: &TestCluster, args: &[&str]) -> anyhow::Result<()> {
 
 /// `kubectl apply -f artifacts/`, then waits for the Foo CRD to be served.
 pub fn install_artifacts(cluster: &TestCluster) -> anyhow::Result<()> {
+    // The tests of one binary share its cluster and run at once, and two `kubectl apply`s of
+    // the same new objects race (one gets AlreadyExists): the first caller installs, the
+    // others wait for it and reuse what it installed.
+    static INSTALLED: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    if *installed {
+        return Ok(());
+    }
     kubectl(cluster, &["apply", "-f", "artifacts/"])?;
     kubectl(
         cluster,
@@ -35,7 +43,9 @@ pub fn install_artifacts(cluster: &TestCluster) -> anyhow::Result<()> {
             "crd/foos.samplecontroller.k8s.io",
             "--timeout=60s",
         ],
-    )
+    )?;
+    *installed = true;
+    Ok(())
 }
 
 /// A kubeconfig for the controller's ServiceAccount from `artifacts/`.

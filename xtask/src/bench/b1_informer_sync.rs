@@ -12,7 +12,7 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 use serde_json::{Value, json};
 
-use super::{Better, Ctx, Figure, Series, Target, Unit, build_cache, go, seed};
+use super::{Better, Ctx, Figure, Series, Target, Unit, build_cache, process, seed};
 
 const CRD: &str = "artifacts/crd.yaml";
 
@@ -26,7 +26,12 @@ struct Side {
 pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     let n = ctx.scale(10_000, 200);
     let ours = build_cache::release_bin(&ctx.root, "kube-gen-bench", "informer_sync")?;
-    let client_go = go::peer(ctx, "clientgo", "informer-sync")?;
+    let client_go = build_cache::go_bin(
+        &ctx.root.join("bench/go/clientgo"),
+        "./cmd/informer-sync",
+        &ctx.out,
+        "clientgo-informer-sync",
+    )?;
     apply_crd(ctx)?;
 
     // Clean up even when a side failed, so a rerun starts from an empty cluster.
@@ -163,8 +168,7 @@ fn measure(
     let mut results: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for round in 0..ctx.rounds {
         for side in &sides {
-            let args: Vec<&str> = side.args.iter().map(String::as_str).collect();
-            let got = go::run_json(&side.program, &args)
+            let got = process::run_json(Command::new(&side.program).args(&side.args))
                 .with_context(|| format!("{} sync of {what}", side.name))?;
             if got["objects"].as_u64() != Some(n as u64) {
                 bail!("{} synced {} of {n} {what}", side.name, got["objects"]);

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use super::{Better, Ctx, Figure, Series, Target, Unit, build_cache};
+use super::{Better, Ctx, Figure, Series, Target, Unit, build_cache, process};
 
 const OBJECTS: usize = 100;
 const RATE: usize = 100;
@@ -33,7 +33,12 @@ struct Programs {
 pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     let programs = Programs {
         rust: build_cache::release_bin(&ctx.root, "kube-gen-bench", "latency")?,
-        go: build_cache::go_bin(&ctx.root.join("bench/go/latency"), &ctx.out, "latency-go")?,
+        go: build_cache::go_bin(
+            &ctx.root.join("bench/go/latency"),
+            ".",
+            &ctx.out,
+            "latency-go",
+        )?,
     };
     let seconds = ctx.scale(60, 2);
     let burst = ctx.scale(10_000, 200);
@@ -101,7 +106,7 @@ fn one_round(
             .args(args);
         cmd
     };
-    output(rust(&["prepare", "--objects", &OBJECTS.to_string()]))?;
+    process::run(&mut rust(&["prepare", "--objects", &OBJECTS.to_string()]))?;
     let mut go = Command::new(&programs.go);
     go.arg("-kubeconfig")
         .arg(kubeconfig)
@@ -121,7 +126,7 @@ fn one_round(
         "B2 round {}: writing {RATE}/s for {seconds} s, then {burst} at once",
         round + 1
     ));
-    let written = output(rust(&[
+    let written = process::run_json(&mut rust(&[
         "write",
         "--objects",
         &OBJECTS.to_string(),
@@ -151,22 +156,8 @@ fn one_round(
         }
         results.push(result);
     }
-    output(rust(&["cleanup"]))?;
+    process::run(&mut rust(&["cleanup"]))?;
     Ok(results)
-}
-
-/// Runs a command to the end and parses the JSON line it prints.
-fn output(mut cmd: Command) -> anyhow::Result<serde_json::Value> {
-    let out = cmd
-        .stderr(Stdio::inherit())
-        .output()
-        .context("running the latency bin")?;
-    if !out.status.success() {
-        bail!("{cmd:?} failed ({})", out.status);
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let last = text.lines().last().unwrap_or("null");
-    Ok(serde_json::from_str(last).unwrap_or(serde_json::Value::Null))
 }
 
 /// A watcher process whose stdout lines arrive on a channel.

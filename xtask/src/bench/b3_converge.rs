@@ -14,13 +14,13 @@
 //! namespace.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use super::go_sample_controller::{self, Controller, Usage};
-use super::{Better, Ctx, Figure, Series, Target, Unit, build_cache};
+use super::{Better, Ctx, Figure, Series, Target, Unit, build_cache, process};
 
 const GO: &str = "sample-controller (Go)";
 
@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     }
     let n = ctx.scale(1000, 20);
     let kubeconfig = ctx.kubeconfig().to_path_buf();
-    driver_run(&driver, &kubeconfig, &["crd"])?;
+    process::run(&mut driver_command(&driver, &kubeconfig, &["crd"]))?;
     let logs = ctx.out.join("logs");
     std::fs::create_dir_all(&logs)?;
 
@@ -191,7 +191,7 @@ fn converge(
     controller
         .check_alive()
         .with_context(|| format!("see {}", log.display()))?;
-    let result = driver_run(
+    let result = process::run_json(&mut driver_command(
         driver,
         kubeconfig,
         &[
@@ -203,32 +203,24 @@ fn converge(
             "--timeout",
             "2400",
         ],
-    );
+    ));
     let usage = controller.stop();
     let result = result?;
     let usage = usage.with_context(|| format!("see {}", log.display()))?;
-    driver_run(driver, kubeconfig, &["cleanup", "--namespace", ns])?;
+    process::run(&mut driver_command(
+        driver,
+        kubeconfig,
+        &["cleanup", "--namespace", ns],
+    ))?;
     let wall = result["seconds"]
         .as_f64()
         .with_context(|| format!("no seconds in {result}"))?;
     Ok((wall, usage))
 }
 
-fn driver_run(
-    driver: &Path,
-    kubeconfig: &Path,
-    args: &[&str],
-) -> anyhow::Result<serde_json::Value> {
-    let out = Command::new(driver)
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .stderr(Stdio::inherit())
-        .output()
-        .context("running the converge driver")?;
-    if !out.status.success() {
-        bail!("converge {} failed ({})", args.join(" "), out.status);
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    Ok(serde_json::from_str(text.lines().last().unwrap_or("null")).unwrap_or_default())
+/// `converge --kubeconfig KUBECONFIG ARGS...`: the B3 driver.
+fn driver_command(driver: &Path, kubeconfig: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(driver);
+    cmd.arg("--kubeconfig").arg(kubeconfig).args(args);
+    cmd
 }

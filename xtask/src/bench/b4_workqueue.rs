@@ -4,9 +4,11 @@
 //! operations per second. No cluster: each side is one process per round, and each
 //! process reports the median of 5 runs of every scenario after a warm-up.
 
+use std::process::Command;
+
 use serde_json::Value;
 
-use super::{Better, Ctx, Figure, Series, Target, Unit, build_cache, go};
+use super::{Better, Ctx, Figure, Series, Target, Unit, build_cache, process};
 
 /// The scenarios, as both programs name them in their JSON, and how the table says them.
 const SCENARIOS: [(&str, &str); 5] = [
@@ -20,13 +22,18 @@ const SCENARIOS: [(&str, &str); 5] = [
 pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     let keys = ctx.scale(10_000, 1_000);
     let ours = build_cache::release_bin(&ctx.root, "kube-gen-bench", "workqueue")?;
-    let client_go = go::peer(ctx, "clientgo", "workqueue")?;
+    let client_go = build_cache::go_bin(
+        &ctx.root.join("bench/go/clientgo"),
+        "./cmd/workqueue",
+        &ctx.out,
+        "clientgo-workqueue",
+    )?;
     let keys_arg = keys.to_string();
     let args = ["--keys", keys_arg.as_str()];
     let (mut our_runs, mut their_runs) = (Vec::new(), Vec::new());
     for round in 0..ctx.rounds {
-        our_runs.push(go::run_json(&ours, &args)?);
-        their_runs.push(go::run_json(&client_go, &args)?);
+        our_runs.push(process::run_json(Command::new(&ours).args(args))?);
+        their_runs.push(process::run_json(Command::new(&client_go).args(args))?);
         eprintln!("    round {} done", round + 1);
     }
     let series = |name: &str, runs: &[Value], scenario: &str| Series {

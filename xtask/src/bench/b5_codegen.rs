@@ -15,14 +15,14 @@
 //! `target/bench/b5/files.tsv`.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use super::b5_inputs::{self, Input};
-use super::{Better, Ctx, Figure, Series, Target, Unit, b5_check, kopium};
+use super::{Better, Ctx, Figure, Series, Target, Unit, b5_check, build_cache, kopium};
 use crate::fidelity::corpus;
 
 const OURS: &str = "kube-gen";
@@ -53,7 +53,8 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     let (timed, checked) = b5_inputs::select(&corpus_dir, &files, ctx.smoke);
     let work = ctx.out.join("b5");
     let inputs = b5_inputs::prepare(&corpus_dir, &work.join("split"), &timed)?;
-    let ours_bin = build_ours(ctx)?;
+    crate::steps::say("B5: building the kube-gen CLI (release, as kopium is installed)");
+    let ours_bin = build_cache::release_bin(&ctx.root, "kube-gen", "kube-gen")?;
     let kopium_bin = kopium::ensure(ctx)?;
 
     let mut totals = [Series::new(OURS), Series::new(PEER)];
@@ -209,21 +210,6 @@ fn share(ok: usize, of: usize) -> f64 {
     } else {
         100.0 * ok as f64 / of as f64
     }
-}
-
-/// Builds our CLI in release mode (as kopium is installed) and returns it.
-fn build_ours(ctx: &Ctx) -> anyhow::Result<PathBuf> {
-    crate::steps::say("B5: building the kube-gen CLI (release)");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "kube-gen", "--bin", "kube-gen"])
-        .current_dir(&ctx.root)
-        .status()
-        .context("running cargo build --release -p kube-gen")?;
-    if !status.success() {
-        bail!("building the kube-gen CLI failed ({status})");
-    }
-    Ok(ctx.root.join("target/release/kube-gen"))
 }
 
 fn run_ours(binary: &Path, input: &Input) -> anyhow::Result<Gen> {

@@ -34,9 +34,9 @@ pub fn release_bin(root: &Path, package: &str, bin: &str) -> anyhow::Result<Path
         .with_context(|| format!("cargo built no executable named {bin}"))
 }
 
-/// `go build` of the module in `dir` into `out/bin/NAME`, unless a stamp of
-/// its `go.mod`, `go.sum`, `.go` files and `go version` says it is current.
-pub fn go_bin(dir: &Path, out: &Path, name: &str) -> anyhow::Result<PathBuf> {
+/// `go build PACKAGE` (`.`, `./cmd/NAME`) in the module in `dir` into `out/bin/NAME`, unless
+/// a stamp of the module's `go.mod`, `go.sum`, `.go` files and `go version` says it is current.
+pub fn go_bin(dir: &Path, package: &str, out: &Path, name: &str) -> anyhow::Result<PathBuf> {
     let bin_dir = out.join("bin");
     std::fs::create_dir_all(&bin_dir)?;
     let binary = bin_dir.join(name);
@@ -46,20 +46,23 @@ pub fn go_bin(dir: &Path, out: &Path, name: &str) -> anyhow::Result<PathBuf> {
         return Ok(binary);
     }
     crate::steps::say(&format!(
-        "building {} into {}",
+        "building {package} of {} into {}",
         dir.display(),
         binary.display()
     ));
     let status = Command::new("go")
         .args(["build", "-trimpath", "-ldflags", "-s -w", "-o"])
         .arg(&binary)
-        .arg(".")
+        .arg(package)
         .current_dir(dir)
         .env("GOTOOLCHAIN", "local")
         .status()
         .context("running go build")?;
     if !status.success() {
-        bail!("`go build` in {} failed ({status})", dir.display());
+        bail!(
+            "`go build {package}` in {} failed ({status})",
+            dir.display()
+        );
     }
     std::fs::write(&stamp_path, stamp)?;
     Ok(binary)

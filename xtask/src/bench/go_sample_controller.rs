@@ -67,7 +67,7 @@ pub fn build(out: &Path) -> anyhow::Result<PathBuf> {
     if !dir.join("bench_flags.go").exists() {
         prepare_source(&dir)?;
     }
-    build_cache::go_bin(&dir, out, "sample-controller-go")
+    build_cache::go_bin(&dir, ".", out, "sample-controller-go")
 }
 
 /// Copies the module out of Go's module cache, adds the flags, pins client-go.

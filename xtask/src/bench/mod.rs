@@ -18,7 +18,6 @@ mod b6_compile;
 mod b6_crates;
 mod build_cache;
 mod chart;
-mod go;
 mod go_sample_controller;
 mod kopium;
 mod process;

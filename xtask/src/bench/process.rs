@@ -1,8 +1,45 @@
-//! What the kernel knows about a running peer: its peak resident set and CPU
-//! time, read from `/proc` just before the harness stops it. Peers that exit
-//! on their own report the same figures about themselves.
+//! Running the benchmark programs: to the end for their output, and what the
+//! kernel knows about a running peer (its peak resident set and CPU time, read
+//! from `/proc` just before the harness stops it). Peers that exit on their own
+//! report the same figures about themselves.
 
-use anyhow::Context;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, bail};
+
+/// Runs `cmd` to the end, its stderr shown, and returns its stdout; a failed exit is an error.
+pub fn run(cmd: &mut Command) -> anyhow::Result<String> {
+    let name = program_name(cmd);
+    let output = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("running {name}"))?;
+    if !output.status.success() {
+        let args: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy()).collect();
+        bail!("{name} {} failed ({})", args.join(" "), output.status);
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Runs a benchmark program to the end and parses the one JSON line it prints last.
+pub fn run_json(cmd: &mut Command) -> anyhow::Result<serde_json::Value> {
+    let stdout = run(cmd)?;
+    let name = program_name(cmd);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .with_context(|| format!("{name} printed no JSON line"))?;
+    serde_json::from_str(line).with_context(|| format!("{name} printed bad JSON: {line}"))
+}
+
+fn program_name(cmd: &Command) -> String {
+    std::path::Path::new(cmd.get_program())
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
+}
 
 /// Peak resident set size (`VmHWM`) of a live process, in bytes.
 pub fn peak_rss_bytes(pid: u32) -> anyhow::Result<u64> {

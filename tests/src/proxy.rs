@@ -39,6 +39,10 @@ impl Proxy {
         let (cut, open) = (proxy.cut.clone(), proxy.open.clone());
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
+                // Checked and registered under the lock `cut` takes, so a connection
+                // accepted while the proxy is being cut is either refused or closed by
+                // the cut, never left open through it.
+                let mut open = open.lock().unwrap_or_else(|e| e.into_inner());
                 if cut.load(Ordering::SeqCst) {
                     let _ = client.shutdown(Shutdown::Both);
                     continue;
@@ -54,9 +58,8 @@ impl Proxy {
                 ) else {
                     continue;
                 };
-                open.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend([c, s]);
+                open.extend([c, s]);
+                drop(open);
                 pipe(client, server);
                 pipe(s2, c2);
             }
@@ -82,13 +85,9 @@ impl Proxy {
 
     /// Closes every open connection and refuses new ones.
     pub fn cut(&self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         self.cut.store(true, Ordering::SeqCst);
-        for stream in self
-            .open
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain(..)
-        {
+        for stream in open.drain(..) {
             let _ = stream.shutdown(Shutdown::Both);
         }
     }

@@ -116,8 +116,24 @@ impl SampleController {
 }
 
 impl Drop for SampleController {
+    /// Kills the process; when a test is failing, prints the end of its log
+    /// too, so a CI failure shows what the controller was doing.
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = self.log();
+            let lines: Vec<&str> = log.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(LOG_TAIL)..];
+            eprintln!(
+                "--- last {} lines of {} ---\n{}\n--- end of log ---",
+                tail.len(),
+                self.log.display(),
+                tail.join("\n")
+            );
+        }
     }
 }
+
+/// How many log lines a failing test prints.
+const LOG_TAIL: usize = 120;

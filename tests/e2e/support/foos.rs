@@ -77,7 +77,7 @@ pub fn metric(controller: &SampleController, series: &str) -> anyhow::Result<f64
     Ok(sample(&controller.get("/metrics")?.body, series).unwrap_or_default())
 }
 
-/// Why the Foos in `foos` have not converged, or `None` when they all have:
+/// Why each Foo in `foos` that has not converged has not, or `None` when they all have:
 /// each has its Deployment, controlled by it, at its replicas, and a status
 /// equal to the Deployment's available replicas.
 pub async fn not_converged(
@@ -92,10 +92,12 @@ pub async fn not_converged(
         .into_iter()
         .map(|d| (d.name_any(), d))
         .collect();
+    let mut why = Vec::new();
     for each in &all {
         let name = each.name_any();
         let Some(d) = by_name.get(&each.spec.deployment_name) else {
-            return Ok(Some(format!("{name}: no Deployment")));
+            why.push(format!("{name}: no Deployment"));
+            continue;
         };
         let owner = d
             .owner_references()
@@ -103,11 +105,13 @@ pub async fn not_converged(
             .find(|o| o.controller == Some(true))
             .map(|o| o.uid.as_str());
         if owner != each.uid().as_deref() {
-            return Ok(Some(format!("{name}: Deployment not controlled by it")));
+            why.push(format!("{name}: Deployment not controlled by it"));
+            continue;
         }
         let wanted = d.spec.as_ref().and_then(|s| s.replicas);
         if each.spec.replicas.is_some() && wanted != each.spec.replicas {
-            return Ok(Some(format!("{name}: Deployment at {wanted:?}")));
+            why.push(format!("{name}: Deployment at {wanted:?}"));
+            continue;
         }
         let available = d
             .status
@@ -116,12 +120,12 @@ pub async fn not_converged(
             .unwrap_or(0);
         let status = each.status.as_ref().map(|s| s.available_replicas);
         if status != Some(available) {
-            return Ok(Some(format!(
+            why.push(format!(
                 "{name}: status {status:?}, Deployment has {available} available"
-            )));
+            ));
         }
     }
-    Ok(None)
+    Ok((!why.is_empty()).then(|| why.join("; ")))
 }
 
 /// Waits until every Foo in the namespace of `foos` has converged.

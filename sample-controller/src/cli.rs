@@ -28,6 +28,15 @@ pub(crate) struct Args {
     /// never).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub(crate) resync: Duration,
+    /// Requests a second to the API server, watches included (client-go's QPS). 0 (the
+    /// default, as in kube-rs) sets no client-side limit and leaves fairness to the API
+    /// server's priority and fairness; client-go's default is 5.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_qps)]
+    pub(crate) kube_api_qps: f64,
+    /// How many requests may go at once before --kube-api-qps paces them (client-go's
+    /// Burst). Used only with --kube-api-qps.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) kube_api_burst: u32,
     /// Where to serve /metrics, /healthz and /readyz: IP:PORT, or :PORT for every
     /// interface; 0 disables the server.
     #[arg(long, default_value = "127.0.0.1:8080", value_parser = parse_bind_address)]
@@ -109,6 +118,16 @@ pub(crate) fn parse_bind_address(text: &str) -> Result<BindAddress, String> {
     })
 }
 
+/// A request rate: a finite number, 0 or more.
+pub(crate) fn parse_qps(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(qps) if qps.is_finite() && qps >= 0.0 => Ok(qps),
+        _ => Err(format!(
+            "{text:?} is not a request rate like 5 or 20.5 (0: no limit)"
+        )),
+    }
+}
+
 /// A duration like `30s`, `5m`, `1h`, `500ms` or plain seconds (`30`).
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -160,6 +179,26 @@ mod tests {
         assert!(matches!(args.command, Some(Command::Crd)));
         assert_eq!(args.verbose, 2);
         assert!(Args::try_parse_from(["sample-controller", "--workers", "0"]).is_err());
+    }
+
+    #[test]
+    fn no_client_side_limit_by_default_and_client_go_style_flags() {
+        let args = Args::parse_from(["sample-controller"]);
+        assert_eq!((args.kube_api_qps, args.kube_api_burst), (0.0, 10));
+        let args = Args::parse_from([
+            "sample-controller",
+            "--kube-api-qps",
+            "5",
+            "--kube-api-burst=20",
+        ]);
+        assert_eq!((args.kube_api_qps, args.kube_api_burst), (5.0, 20));
+        for bad in [
+            ["--kube-api-qps", "-1"],
+            ["--kube-api-qps", "NaN"],
+            ["--kube-api-burst", "0"],
+        ] {
+            assert!(Args::try_parse_from(["sample-controller", bad[0], bad[1]]).is_err());
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use k8s_openapi::api::apps::v1::Deployment;
+use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube_gen::client::Throttle;
 use kube_gen::events::Recorder;
 use kube_gen::informer::SharedInformerFactory;
 use kube_gen::leaderelection::{LeaderElectionMetrics, LeaderElector};
@@ -64,7 +66,7 @@ async fn run_on_cluster(
         }
     };
     let config = kube_config(args.kubeconfig.clone(), args.master.clone()).await?;
-    let client = kube::Client::try_from(config).context("error building kubernetes client")?;
+    let client = kube_client(config, args).context("error building kubernetes client")?;
     let parts = build_controller(client.clone(), args, health, metrics);
     let workers = usize::from(args.workers);
     if !args.leader_election.leader_elect {
@@ -80,6 +82,18 @@ async fn run_on_cluster(
         .context("leader election lost")?;
     // `None`: stopped before this replica ever led.
     led.unwrap_or(Ok(()))
+}
+
+/// kube's client for `config`, behind a [`Throttle`] when `--kube-api-qps` is set.
+fn kube_client(config: kube::Config, args: &Args) -> kube::Result<kube::Client> {
+    let builder = ClientBuilder::try_from(config)?;
+    Ok(if args.kube_api_qps > 0.0 {
+        builder
+            .with_layer(&Throttle::new(args.kube_api_qps, args.kube_api_burst))
+            .build()
+    } else {
+        builder.build()
+    })
 }
 
 /// The elector `--leader-elect-*` describe.

@@ -9,8 +9,8 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace};
 use kube::api::ObjectMeta;
 use kube_gen::client::{
-    Client, DeleteOptions, ListOptions, Patch, PatchOptions, PropagationPolicy, WatchEvent,
-    WriteOptions,
+    Client, DeleteOptions, ListOptions, Patch, PatchOptions, PropagationPolicy, Throttle,
+    WatchEvent, WriteOptions,
 };
 use kube_gen::events::{EventType, Recorder};
 use kube_gen_tests::{TestCluster, client_for, eventually};
@@ -552,5 +552,49 @@ async fn events_about_cluster_scoped_objects_go_to_default() -> anyhow::Result<(
     let found = events_about(&events, &ns_name).await?;
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].involved_object.kind.as_deref(), Some("Namespace"));
+    Ok(())
+}
+
+/// `Throttle` in front of a real client: requests still work (TLS, auth, watches) and
+/// beyond the burst they are paced, client-go's `QPS`/`Burst`. Only a lower bound on the
+/// time is asserted: the bucket guarantees it however loaded the machine is.
+#[tokio::test]
+async fn a_throttled_client_paces_requests_beyond_its_burst() -> anyhow::Result<()> {
+    let cluster = TestCluster::get();
+    let ns = cluster.namespace("throttle").await?;
+    let kubeconfig = kube::config::Kubeconfig::read_from(cluster.kubeconfig())?;
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
+    // 10 a second after a burst of 2: requests 3 to 7 wait 100 ms each.
+    let throttled = kube::client::ClientBuilder::try_from(config)?
+        .with_layer(&Throttle::new(10.0, 2))
+        .build();
+    let config_maps = Client::<ConfigMap>::namespaced(throttled, &ns);
+    let started = std::time::Instant::now();
+    for i in 0..7 {
+        config_maps
+            .create(
+                &config_map(&format!("paced-{i}"), &[], &[]),
+                &WriteOptions::default(),
+            )
+            .await?;
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(480),
+        "7 requests at 10/s after a burst of 2 took {elapsed:?}"
+    );
+    let listed = config_maps.list(&ListOptions::default()).await?;
+    assert_eq!(
+        listed
+            .items
+            .iter()
+            .filter(|cm| cm
+                .metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("paced-")))
+            .count(),
+        7
+    );
     Ok(())
 }

@@ -8,7 +8,7 @@
 //! their (empty) caches have synced. The issue compares them at the same
 //! client rate limits: unlimited (ours has no client-side limit; Go's gets
 //! `-kube-api-qps=-1`, see [`go_sample_controller`]) and client-go's default
-//! QPS 5 / burst 10 (Go as shipped; ours only if it has `--kube-api-qps`).
+//! QPS 5 / burst 10 (Go as shipped; ours with `--kube-api-qps 5 --kube-api-burst 10`).
 //! The driver is `bench/src/bin/converge.rs`; each run's namespace is deleted
 //! and gone before the next controller starts, since both watch every
 //! namespace.
@@ -60,12 +60,6 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     let ours_bin = build_cache::release_bin(&ctx.root, "sample-controller", "sample-controller")?;
     let driver = build_cache::release_bin(&ctx.root, "kube-gen-bench", "converge")?;
     let go_bin = go_sample_controller::build(&ctx.out)?;
-    let ours_has_qps = has_qps_flag(&ours_bin)?;
-    if !ours_has_qps {
-        crate::steps::say(
-            "B3: our sample-controller has no --kube-api-qps flag: it is measured unlimited only",
-        );
-    }
     let n = ctx.scale(1000, 20);
     let kubeconfig = ctx.kubeconfig().to_path_buf();
     process::run(&mut driver_command(&driver, &kubeconfig, &["crd"]))?;
@@ -81,7 +75,6 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
             let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
             for who in order {
                 let (binary, args) = match (who, limit) {
-                    (0, Limits::GoDefault) if !ours_has_qps => continue,
                     (0, _) => (&ours_bin, ours_args(&kubeconfig, limit)),
                     (_, _) => (&go_bin, go_args(&kubeconfig, limit)),
                 };
@@ -119,13 +112,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
         for (m, (metric, unit, ratio)) in metrics.into_iter().enumerate() {
             figures.push(Figure {
                 id: "B3",
-                case: match limit {
-                    Limits::GoDefault if !ours_has_qps => format!(
-                        "converge {n} Foos, {} (ours: no QPS flag yet)",
-                        limit.label()
-                    ),
-                    _ => format!("converge {n} Foos, {}", limit.label()),
-                },
+                case: format!("converge {n} Foos, {}", limit.label()),
                 metric: metric.into(),
                 unit,
                 better: Better::Lower,
@@ -167,12 +154,6 @@ fn go_args(kubeconfig: &Path, limit: Limits) -> Vec<String> {
         args.push("-kube-api-qps=-1".into());
     }
     args
-}
-
-/// Whether our controller takes `--kube-api-qps` (then it is also measured at Go's defaults).
-fn has_qps_flag(binary: &Path) -> anyhow::Result<bool> {
-    let help = Command::new(binary).arg("--help").output()?;
-    Ok(String::from_utf8_lossy(&help.stdout).contains("--kube-api-qps"))
 }
 
 /// One measured run: start the controller, let the driver create and wait,

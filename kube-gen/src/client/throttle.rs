@@ -126,10 +126,13 @@ mod tests {
 
     use super::*;
 
+    /// When each request reached the service.
+    type Seen = Arc<Mutex<Vec<(u32, Instant)>>>;
+
     /// A service that records when each request reached it.
     fn recorder() -> (
         impl Service<u32, Response = (), Error = Infallible, Future: Send> + Clone,
-        Arc<Mutex<Vec<(u32, Instant)>>>,
+        Seen,
     ) {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&seen);

@@ -18,6 +18,7 @@ pub(crate) const KEYS: &[&str] = &[
     "group",
     "version",
     "kind",
+    "struct",
     "plural",
     "singular",
     "shortname",
@@ -57,6 +58,8 @@ pub(crate) struct Attrs {
     pub(crate) group: Option<Spanned<LitStr>>,
     pub(crate) version: Option<Spanned<LitStr>>,
     pub(crate) kind: Option<Spanned<LitStr>>,
+    /// `struct = "Postgresql"`: the root type's name, for kinds that can't be one.
+    pub(crate) struct_name: Option<Spanned<LitStr>>,
     pub(crate) plural: Option<Spanned<LitStr>>,
     pub(crate) singular: Option<Spanned<LitStr>>,
     pub(crate) shortnames: Vec<LitStr>,
@@ -163,6 +166,13 @@ impl Attrs {
                 span,
                 "kind",
                 string(cx, &meta, "kind", "\"Foo\"")?,
+            ),
+            "struct" => set(
+                cx,
+                &mut self.struct_name,
+                span,
+                "struct",
+                string(cx, &meta, "struct", "\"Foo\"")?,
             ),
             "plural" => set(
                 cx,

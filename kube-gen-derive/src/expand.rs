@@ -6,10 +6,10 @@ use syn::DeriveInput;
 
 use crate::attrs::Attrs;
 use crate::ctxt::Ctxt;
-use kube_gen_codegen::emit;
 use kube_gen_codegen::model::{
     Crates, Names, PrintColumn, Resource, Scale, Scope, Validation, VersionFlags,
 };
+use kube_gen_codegen::{emit, names};
 
 /// The expansion of `#[derive(CustomResource)]` on `input`.
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
@@ -37,10 +37,18 @@ fn crates(attrs: &Attrs) -> Crates {
     )
 }
 
+/// The minimal root type, under the same name `validate` checks: `struct = "..."`, else an
+/// UpperCamelCase kind; nothing when neither is usable.
 fn fallback(input: &DeriveInput, attrs: &Attrs) -> TokenStream {
-    let kind = attrs.kind.as_ref().map(|k| k.value.value());
-    let kind = kind
-        .filter(|k| kube_gen_codegen::names::check_kind(k).is_ok() && input.ident != k.as_str());
+    let root = match (&attrs.struct_name, &attrs.kind) {
+        (Some(name), _) => Some(name.value.value()).filter(|n| names::check_type_name(n).is_ok()),
+        (None, _) if attrs.seen.contains(&"struct") => None,
+        (None, kind) => kind
+            .as_ref()
+            .map(|k| k.value.value())
+            .filter(|k| names::check_kind(k).is_ok() && names::is_type_name(k)),
+    };
+    let root = root.filter(|r| input.ident != r.as_str());
     let status = attrs.status.as_ref().map(|s| &s.value);
     if !matches!(&input.data, syn::Data::Struct(_)) || !input.generics.params.is_empty() {
         return TokenStream::new();
@@ -48,7 +56,7 @@ fn fallback(input: &DeriveInput, attrs: &Attrs) -> TokenStream {
     emit::fallback(
         &input.ident,
         &input.vis,
-        kind.as_deref(),
+        root.as_deref(),
         status,
         &crates(attrs),
     )
@@ -73,6 +81,7 @@ fn resource(input: &DeriveInput, attrs: Attrs) -> Resource {
     names.categories = attrs.categories.iter().map(syn::LitStr::value).collect();
     let string = |lit: &Option<syn::LitStr>| lit.as_ref().map(syn::LitStr::value);
     let mut resource = Resource::new(input.ident.clone(), names);
+    resource.root_name = value(&attrs.struct_name);
     resource.vis = input.vis.clone();
     resource.crates = crates(&attrs);
     resource.scope = match attrs.namespaced.map(|n| n.value) {

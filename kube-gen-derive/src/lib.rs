@@ -144,7 +144,7 @@ mod values;
 /// |---|---|
 /// | `group = "example.com"` | API group: a DNS subdomain with at least one dot |
 /// | `version = "v1"` | API version: `v1`, `v1beta2`, `v2alpha1`, ... |
-/// | `kind = "Foo"` | Kind, UpperCamelCase; also the name of the root type |
+/// | `kind = "Foo"` | Kind: ASCII letters, digits and `-`, starting with a letter; also the name of the root type when it is UpperCamelCase (else see `struct`) |
 ///
 /// # Optional attributes
 ///
@@ -152,6 +152,7 @@ mod values;
 ///
 /// | attribute | effect |
 /// |---|---|
+/// | `struct = "Postgresql"` | name of the root type, when it can't be the kind (`kind = "postgresql"`); the API still sees only the kind |
 /// | `namespaced` | namespaced scope (the default is cluster scope) |
 /// | `root_fields` | the struct's fields sit at the top level of the object, next to `metadata`, instead of under `spec` (for CRDs without a `spec`, like ConfigMap-style `data` kinds): the root's `spec` field is `#[serde(flatten)]`ed |
 /// | `plural = "foos"` | plural name; default: lowercase kind with English rules (`policies`, `boxes`) |
@@ -208,6 +209,25 @@ mod values;
 /// let version = &Foo::crd().spec.versions[0];
 /// assert_eq!(version.deprecation_warning.as_deref(), Some("use v1"));
 /// assert_eq!(version.additional_printer_columns.as_ref().unwrap().len(), 2);
+/// ```
+///
+/// A lowercase kind, as zalando's postgres-operator has: `struct` names the Rust type, and the
+/// API (the CRD, `apiVersion`/`kind` in JSON, `Resource::kind`) still sees `postgresql`:
+///
+/// ```
+/// use kube_gen::CustomResource;
+/// use kube_gen::kube::Resource;
+/// use schemars::JsonSchema;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
+/// #[kube(group = "acid.zalan.do", version = "v1", kind = "postgresql", struct = "Postgresql")]
+/// pub struct PostgresqlSpec {
+///     pub team_id: String,
+/// }
+///
+/// assert_eq!(Postgresql::crd().spec.names.kind, "postgresql");
+/// assert_eq!(Postgresql::kind(&()), "postgresql");
 /// ```
 ///
 /// A manual schema, and a disabled one:

@@ -36,14 +36,7 @@ pub(crate) fn check(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs) {
     lit(cx, &attrs.group, names::check_group);
     lit(cx, &attrs.version, names::check_version);
     lit(cx, &attrs.kind, names::check_kind);
-    if let Some(kind) = &attrs.kind
-        && input.ident == kind.value.value()
-    {
-        cx.error_spanned_by(
-            &kind.value,
-            format!("kind `{}` is the name of this struct; the root type is named after the kind, so name the struct `{}Spec`", input.ident, input.ident),
-        );
-    }
+    check_root_name(cx, input, attrs);
     lit(cx, &attrs.plural, |v| names::check_name("plural", v));
     lit(cx, &attrs.singular, |v| names::check_name("singular", v));
     for short in &attrs.shortnames {
@@ -67,6 +60,45 @@ pub(crate) fn check(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs) {
     }
     for validation in &attrs.validations {
         check_validation(cx, validation);
+    }
+}
+
+/// The root type's name: `struct = "..."` if given, else the kind, which then must be
+/// UpperCamelCase; either way not the spec struct's own name.
+fn check_root_name(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs) {
+    let root = match (&attrs.struct_name, &attrs.kind) {
+        (Some(name), _) => {
+            lit(cx, &attrs.struct_name, names::check_type_name);
+            &name.value
+        }
+        // `struct` was written with an unusable value: that error is enough.
+        (None, _) if attrs.seen.contains(&"struct") => return,
+        (None, Some(kind)) => {
+            let kind_value = kind.value.value();
+            if names::check_kind(&kind_value).is_ok() && !names::is_type_name(&kind_value) {
+                cx.error_spanned_by(
+                    &kind.value,
+                    format!(
+                        "kind `{kind_value}` can't name the Rust root type, which is named after the kind; add `struct = \"{}\"` to name the type (the API keeps the kind `{kind_value}`)",
+                        names::root_type_name(&kind_value)
+                    ),
+                );
+            }
+            &kind.value
+        }
+        (None, None) => return,
+    };
+    if input.ident == root.value() {
+        let ident = &input.ident;
+        let message = match attrs.struct_name {
+            Some(_) => format!(
+                "`struct = \"{ident}\"` is the name of this struct; give the root type a name of its own (the spec is usually `<root>Spec`)"
+            ),
+            None => format!(
+                "kind `{ident}` is the name of this struct; the root type is named after the kind, so name the struct `{ident}Spec`"
+            ),
+        };
+        cx.error_spanned_by(root, message);
     }
 }
 

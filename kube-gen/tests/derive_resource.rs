@@ -296,3 +296,45 @@ fn root_fields_sit_next_to_metadata_in_json_and_in_the_schema() {
     assert!(!properties.contains_key("spec"), "{properties:?}");
     assert_eq!(schema.required.as_deref(), Some(&["driver".to_owned()][..]));
 }
+
+/// zalando's `kind: postgresql`: the apiserver takes it, the root type is named by `struct`.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
+#[kube(
+    group = "acid.zalan.do",
+    version = "v1",
+    kind = "postgresql",
+    struct = "Postgresql"
+)]
+#[kube(namespaced, shortname = "pg", status = "PostgresqlStatus")]
+pub struct PostgresqlSpec {
+    pub team_id: String,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, JsonSchema)]
+pub struct PostgresqlStatus {
+    pub phase: String,
+}
+
+#[test]
+fn struct_names_the_root_type_and_the_api_keeps_the_kind() {
+    assert_eq!(Postgresql::kind(&()), "postgresql");
+    assert_eq!(<Postgresql as k8s_openapi::Resource>::KIND, "postgresql");
+    let crd = Postgresql::crd();
+    assert_eq!(crd.spec.names.kind, "postgresql");
+    assert_eq!(crd.spec.names.list_kind.as_deref(), Some("postgresqlList"));
+    assert_eq!(crd.spec.names.plural, "postgresqls");
+    assert_eq!(
+        crd.metadata.name.as_deref(),
+        Some("postgresqls.acid.zalan.do")
+    );
+    let pg = Postgresql::new(
+        "acid-minimal",
+        PostgresqlSpec {
+            team_id: "acid".into(),
+        },
+    );
+    let json = serde_json::to_value(&pg).unwrap();
+    assert_eq!(json["kind"], "postgresql");
+    assert_eq!(json["apiVersion"], "acid.zalan.do/v1");
+    let _client: Option<PostgresqlClient> = None;
+}

@@ -17,6 +17,9 @@ pub struct Resource {
     pub vis: Visibility,
     /// Group, version, kind and the CRD names derived from them.
     pub names: Names,
+    /// The root type's name when it is not the kind (`#[kube(struct = "Postgresql")]`): the
+    /// kind names the type only when it is UpperCamelCase, and the API sees only the kind.
+    pub root_name: Option<String>,
     /// Whether objects live in a namespace or at cluster level.
     pub scope: Scope,
     /// The spec struct's fields sit at the top level of the object (CRDs with no `spec`
@@ -55,7 +58,7 @@ pub struct Names {
     pub group: String,
     /// API version, e.g. `v1alpha1`.
     pub version: String,
-    /// Kind, UpperCamelCase, e.g. `Foo`; also the name of the generated root type.
+    /// Kind, e.g. `Foo`; usually UpperCamelCase, but the apiserver also takes `postgresql`.
     pub kind: String,
     /// Lowercase plural used in URLs, e.g. `foos`.
     pub plural: String,
@@ -263,6 +266,7 @@ impl Resource {
             spec,
             vis: Visibility::Public(Default::default()),
             names,
+            root_name: None,
             scope: Scope::default(),
             root_fields: false,
             status: None,
@@ -280,9 +284,10 @@ impl Resource {
         }
     }
 
-    /// The identifier of the generated root type (the kind).
+    /// The identifier of the generated root type: [`root_name`](Self::root_name), else the kind.
     pub fn root(&self) -> Ident {
-        Ident::new(&self.names.kind, self.spec.span())
+        let name = self.root_name.as_deref().unwrap_or(&self.names.kind);
+        Ident::new(name, self.spec.span())
     }
 }
 
@@ -297,6 +302,16 @@ mod tests {
         assert_eq!(names.crd_name(), "foos.example.com");
         assert_eq!(names.list_kind(), "FooList");
         assert_eq!(Names::new("", "v1", "Pod").api_version(), "v1");
+    }
+
+    #[test]
+    fn the_root_is_named_by_root_name_else_the_kind() {
+        let spec = Ident::new("PostgresqlSpec", Span::call_site());
+        let mut r = Resource::new(spec, Names::new("acid.zalan.do", "v1", "postgresql"));
+        assert_eq!(r.root(), "postgresql");
+        r.root_name = Some("Postgresql".into());
+        assert_eq!(r.root(), "Postgresql");
+        assert_eq!(r.names.list_kind(), "postgresqlList");
     }
 
     #[test]

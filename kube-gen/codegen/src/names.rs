@@ -1,4 +1,5 @@
-//! Default CRD names (plural, singular) and the naming rules the apiserver enforces.
+//! Default CRD names (plural, singular), the naming rules the apiserver enforces, and the
+//! Rust name of the root type when the kind can't be it.
 //!
 //! The checks return a message that says what to do; the derive attaches it to the offending
 //! token and the CLI to a file position.
@@ -101,31 +102,90 @@ pub fn check_version(version: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks that `kind` is UpperCamelCase ASCII (`Foo`, `CronTab`), as Kubernetes kinds are.
+/// Checks that `kind` is one the apiserver accepts: lowercased, a DNS-1035 label. So `Foo`
+/// and `CronTab`, but also `postgresql` or `my-kind` (which then can't name the root type;
+/// see [`is_type_name`]).
 ///
 /// # Errors
 ///
-/// A message saying what is wrong, if `kind` does not start with an uppercase letter,
-/// contains anything but ASCII letters and digits, or is longer than 63 characters.
+/// A message saying what is wrong, if `kind` is empty, longer than 63 characters, contains
+/// anything but ASCII letters, digits and `-`, does not start with a letter or ends with `-`.
 pub fn check_kind(kind: &str) -> Result<(), String> {
-    let mut chars = kind.chars();
-    match chars.next() {
-        Some(c) if c.is_ascii_uppercase() => {}
-        _ => {
-            return Err(format!(
-                "kind `{kind}` must be UpperCamelCase and start with an uppercase letter, like \"Foo\""
-            ));
-        }
-    }
-    if !chars.all(|c| c.is_ascii_alphanumeric()) {
-        return Err(format!(
-            "kind `{kind}` must be UpperCamelCase and contain only ASCII letters and digits"
-        ));
+    if kind.is_empty() {
+        return Err("the kind must not be empty; use an UpperCamelCase name, like \"Foo\"".into());
     }
     if kind.len() > 63 {
         return Err(format!("kind `{kind}` is longer than 63 characters"));
     }
+    if let Some(c) = kind
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
+        return Err(format!(
+            "`{c}` is not allowed in kind `{kind}`; use ASCII letters, digits and `-`, like \"CronTab\""
+        ));
+    }
+    if !kind.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(format!(
+            "kind `{kind}` must start with a letter, like \"Foo\""
+        ));
+    }
+    if kind.ends_with('-') {
+        return Err(format!("kind `{kind}` must end with a letter or digit"));
+    }
     Ok(())
+}
+
+/// Whether `name` can name the root type as it is: UpperCamelCase ASCII (`Foo`, `CronTab2`).
+///
+/// The root type is named after the kind unless `struct = "..."` says otherwise; kinds such
+/// as `postgresql` need that.
+pub fn is_type_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && name != "Self"
+}
+
+/// The Rust name of the root type for `kind`: the kind itself when [`is_type_name`], else its
+/// UpperCamelCase form (`postgresql` → `Postgresql`, `my-kind` → `MyKind`).
+///
+/// Agrees with the CLI's `types::ident::type_name`, so the derive suggests the name the CLI
+/// emits.
+pub fn root_type_name(kind: &str) -> String {
+    if is_type_name(kind) {
+        return kind.to_owned();
+    }
+    let camel: String = kind
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    match camel.as_str() {
+        "" => "Empty".to_owned(),
+        "Self" => "Self_".to_owned(),
+        _ if camel.starts_with(|c: char| c.is_ascii_digit()) => format!("_{camel}"),
+        _ => camel,
+    }
+}
+
+/// Checks `struct = "..."`, the name of the root type: a Rust identifier, not a keyword.
+///
+/// # Errors
+///
+/// A message with an UpperCamelCase suggestion, if `name` is not a plain identifier.
+pub fn check_type_name(name: &str) -> Result<(), String> {
+    if !name.starts_with("r#") && syn::parse_str::<syn::Ident>(name).is_ok() {
+        return Ok(());
+    }
+    Err(format!(
+        "`{name}` can't name the root type: it must be a Rust identifier and not a keyword, like \"{}\"",
+        root_type_name(name)
+    ))
 }
 
 /// Checks a plural, singular, short name or category: a lowercase DNS-1035 label.
@@ -224,12 +284,82 @@ mod tests {
     }
 
     #[test]
-    fn kind_must_be_upper_camel_case() {
-        assert!(check_kind("Foo").is_ok());
-        assert!(check_kind("CronTab2").is_ok());
-        assert!(check_kind("foo").is_err());
-        assert!(check_kind("Foo_Bar").is_err());
-        assert!(check_kind("").is_err());
+    fn kind_is_what_the_apiserver_accepts() {
+        for ok in ["Foo", "CronTab2", "postgresql", "my-kind", "a", "FOO-1"] {
+            assert!(check_kind(ok).is_ok(), "{ok}");
+        }
+        assert!(check_kind(&"A".repeat(63)).is_ok());
+        let cases = [
+            ("", "must not be empty"),
+            ("Foo_Bar", "`_` is not allowed"),
+            ("Foo.Bar", "`.` is not allowed"),
+            ("Füü", "`ü` is not allowed"),
+            ("1Foo", "must start with a letter"),
+            ("-foo", "must start with a letter"),
+            ("foo-", "must end with a letter or digit"),
+        ];
+        for (bad, why) in cases {
+            let err = check_kind(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+        assert!(
+            check_kind(&"A".repeat(64))
+                .unwrap_err()
+                .contains("longer than 63")
+        );
+    }
+
+    #[test]
+    fn only_upper_camel_case_kinds_name_the_root_type() {
+        for ok in ["Foo", "CronTab2", "FOO"] {
+            assert!(is_type_name(ok), "{ok}");
+            assert_eq!(root_type_name(ok), ok);
+        }
+        for bad in ["postgresql", "my-kind", "Foo-Bar", "Self", ""] {
+            assert!(!is_type_name(bad), "{bad}");
+        }
+        assert_eq!(root_type_name("postgresql"), "Postgresql");
+        assert_eq!(root_type_name("my-kind"), "MyKind");
+        assert_eq!(root_type_name("fooBar"), "FooBar");
+        assert_eq!(root_type_name("self"), "Self_");
+    }
+
+    #[test]
+    fn root_type_name_agrees_with_the_cli_type_name() {
+        let kinds = [
+            "postgresql",
+            "my-kind",
+            "Foo-Bar",
+            "x-1",
+            "a--b",
+            "HTTPRoute",
+            "podIPs",
+            "self",
+            "1st",
+            "",
+            "-",
+            "tls1.2",
+        ];
+        for kind in kinds {
+            let name = root_type_name(kind);
+            assert_eq!(name, crate::types::ident::type_name(kind), "{kind}");
+            assert!(check_type_name(&name).is_ok(), "{kind} → {name}");
+        }
+    }
+
+    #[test]
+    fn struct_must_be_a_rust_identifier() {
+        for ok in ["Postgresql", "MyKind", "Foo_2", "lower"] {
+            assert!(check_type_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["my-kind", "Self", "struct", "r#Foo", "", "1Foo", "Foo Bar"] {
+            assert!(check_type_name(bad).is_err(), "{bad}");
+        }
+        assert!(
+            check_type_name("my-kind")
+                .unwrap_err()
+                .contains("like \"MyKind\"")
+        );
     }
 
     #[test]

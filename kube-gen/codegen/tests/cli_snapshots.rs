@@ -93,3 +93,40 @@ spec:
 "#;
     insta::assert_snapshot!(generate("widget.yaml", text, &VersionOptions::default()));
 }
+
+/// zalando's `kind: postgresql`: the apiserver takes it, but it can't name the root type, so the
+/// CLI adds `struct = "Postgresql"` and names the spec and status after that.
+#[test]
+fn a_lowercase_kind_gets_a_struct_name() {
+    let text = r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: postgresqls.acid.zalan.do}
+spec:
+  group: acid.zalan.do
+  names: {kind: postgresql, listKind: postgresqlList, plural: postgresqls, singular: postgresql, shortNames: [pg]}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              teamId: {type: string}
+          status:
+            type: object
+            properties:
+              PostgresClusterStatus: {type: string}
+"#;
+    let source = generate("postgresql.yaml", text, &VersionOptions::default());
+    assert!(source.contains("kind = \"postgresql\",\n    struct = \"Postgresql\"\n"));
+    assert!(source.contains("pub struct PostgresqlSpec {"));
+    assert!(source.contains("#[kube(status = \"PostgresqlStatus\")]"));
+    insta::assert_snapshot!(source);
+}

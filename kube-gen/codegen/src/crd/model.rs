@@ -126,8 +126,9 @@ pub fn versions(crd: &Crd, options: &VersionOptions) -> Result<Vec<Version>, Vec
             errors.extend(found);
             continue;
         }
+        // Spec and status are named after the root type (`PostgresqlSpec` for `postgresql`).
         let build = BuildOptions {
-            kind: spec.names.kind.clone(),
+            kind: crate::names::root_type_name(&spec.names.kind),
             status: !options.no_status,
         };
         match types::build(schema, &build) {
@@ -168,6 +169,8 @@ fn resource(
     names.categories = crd_names.categories.clone().unwrap_or_default();
     let ident = |name: &str| Ident::new(name, Span::call_site());
     let mut resource = Resource::new(ident(&types.spec), names);
+    let root = crate::names::root_type_name(&crd_names.kind);
+    resource.root_name = (root != crd_names.kind).then_some(root);
     resource.root_fields = types.root_fields;
     resource.scope = match spec.scope.as_str() {
         "Namespaced" => Scope::Namespaced,

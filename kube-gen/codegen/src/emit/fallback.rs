@@ -9,16 +9,16 @@ use crate::model::Crates;
 
 /// A root struct with the usual fields, `new` and a `crd` that panics; no trait impls.
 ///
-/// `kind` is the root's name when it was given and is a valid identifier; otherwise nothing is
-/// emitted, since there is no name to define.
+/// `root` is the root's name (`struct = "..."`, else the kind) when it was given and is a valid
+/// identifier; otherwise nothing is emitted, since there is no name to define.
 pub fn fallback(
     spec: &Ident,
     vis: &Visibility,
-    kind: Option<&str>,
+    root: Option<&str>,
     status: Option<&Type>,
     crates: &Crates,
 ) -> TokenStream {
-    let Some(root) = kind.and_then(|kind| syn::parse_str::<Ident>(kind).ok()) else {
+    let Some(root) = root.and_then(|root| syn::parse_str::<Ident>(root).ok()) else {
         return TokenStream::new();
     };
     let root = Ident::new(&root.to_string(), spec.span());

@@ -153,7 +153,9 @@ fn items(version: &Version, options: &SourceOptions) -> TokenStream {
 fn kube_attrs(r: &Resource) -> TokenStream {
     let n = &r.names;
     let (group, version, kind) = (&n.group, &n.version, &n.kind);
-    let mut attrs = vec![quote!(group = #group, version = #version, kind = #kind)];
+    // A kind such as `postgresql` can't name the root type: the derive needs `struct = "..."`.
+    let root = r.root_name.as_ref().map(|root| quote!(, struct = #root));
+    let mut attrs = vec![quote!(group = #group, version = #version, kind = #kind #root)];
     if n.plural != default_plural(kind) {
         let plural = &n.plural;
         attrs.push(quote!(plural = #plural));

@@ -8,6 +8,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
 use serde_json::Value;
 
 use super::ident::{Namer, field_name, type_name};
+use super::inner;
 use super::{Constraints, Enum, Field, Item, Struct, Type, TypeSet, Variant};
 
 /// Names a generated type must never take: the root type and what the generated file imports.
@@ -45,7 +46,8 @@ const CONDITION_REQUIRED: &[&str] = &["lastTransitionTime", "message", "reason",
 /// What [`build`] needs besides the schema.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
-    /// The kind: the root type's name, from which the spec and status names derive.
+    /// The root type's name (the kind, or `names::root_type_name` of a kind like
+    /// `postgresql`), from which the spec and status names derive.
     pub kind: String,
     /// Generate the status struct when the schema has one.
     pub status: bool,
@@ -205,7 +207,14 @@ impl Builder {
                     Type::Map(Box::new(self.ty(parent, json, values, &pointer)))
                 }
                 _ if preserve => Type::Json,
-                _ => Type::Map(Box::new(Type::Json)),
+                Some(JSONSchemaPropsOrBool::Bool(true)) => Type::Map(Box::new(Type::Json)),
+                // A bare `type: object`: the API server prunes every field it is given, so
+                // the faithful type is an empty struct (Go's `struct{}`), not a map.
+                _ => Type::Named(self.object(
+                    &format!("{parent}{}", type_name(json)),
+                    schema,
+                    pointer,
+                )),
             },
             None => Type::Json,
             Some("array") => match &schema.items {
@@ -317,6 +326,11 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
     if ty == Type::String {
         keep("format", schema.format.clone().map(Value::String));
     }
+    if ty == Type::IntOrString {
+        // Quantities say `pattern` (and some `type: string`), which the type does not.
+        keep("type", schema.type_.clone().map(Value::String));
+        keep("pattern", schema.pattern.clone().map(Value::String));
+    }
     keep(
         "x-kubernetes-list-type",
         schema.x_kubernetes_list_type.clone().map(Value::String),
@@ -329,6 +343,7 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
     if !is_struct {
         extend.extend(object_keywords(schema));
     }
+    extend.extend(inner::element_keywords(&ty, schema));
     Field {
         name,
         json_name: json.to_owned(),

@@ -99,6 +99,22 @@ fn additional_properties_are_string_maps() {
 }
 
 #[test]
+fn a_bare_object_is_an_empty_struct_and_additional_properties_true_a_json_map() {
+    // The API server prunes every field of a bare `type: object`, so nothing can be in it.
+    let types = spec(json!({"none": {"type": "object"}}), &[]);
+    let none = field_of(&types, "FooSpec", "none");
+    assert_eq!(none.ty, Type::Named("FooSpecNone".into()));
+    let item = types
+        .items
+        .iter()
+        .find(|i| i.name() == "FooSpecNone")
+        .unwrap();
+    assert!(matches!(item, Item::Struct(s) if s.fields.is_empty() && s.extra_fields.is_none()));
+    let any = ty(json!({"type": "object", "additionalProperties": true}));
+    assert_eq!(any, Type::Map(Box::new(Type::Json)));
+}
+
+#[test]
 fn string_enums_become_rust_enums() {
     let types = spec(
         json!({"policy": {"type": "string", "enum": ["Always", "if-not-present", ""]}}),

@@ -9,6 +9,7 @@
 
 mod build;
 pub mod ident;
+mod inner;
 
 use serde_json::Value;
 

@@ -1,0 +1,172 @@
+//! The schema of an array's items or a map's values, kept verbatim when its Rust type
+//! would lose some of it.
+//!
+//! A field's own keywords (`pattern`, `maxLength`, ...) go on the field, but schemars has no
+//! way to put them on the items of a `Vec<String>` or the values of a `BTreeMap<String,
+//! IntOrString>`. Real CRDs constrain exactly those (label values, resource quantities,
+//! kubebuilder-validated `metav1.Condition`s), so when the element type is a leaf (no
+//! generated struct or enum inside, which carry their own keywords) and its schema says
+//! more than the type does, the field gets `items`/`additionalProperties` verbatim.
+
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,
+};
+use serde_json::{Map, Value};
+
+use super::Type;
+
+/// `("items", schema)` or `("additionalProperties", schema)` for a field of type `ty` whose
+/// element schema in `schema` needs to be kept; empty otherwise.
+pub(super) fn element_keywords(ty: &Type, schema: &JSONSchemaProps) -> Vec<(String, Value)> {
+    let (key, inner_ty, inner) = match (ty, element(ty, schema)) {
+        (Type::Vec(inner_ty), Some(inner)) => ("items", inner_ty, inner),
+        (Type::Map(inner_ty), Some(inner)) => ("additionalProperties", inner_ty, inner),
+        _ => return Vec::new(),
+    };
+    if names_a_type(inner_ty) {
+        return Vec::new();
+    }
+    let Ok(value) = serde_json::to_value(inner) else {
+        return Vec::new();
+    };
+    if says_more(inner_ty, &value) {
+        vec![(key.to_owned(), value)]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The items schema of a `Vec` or the values schema of a map.
+fn element<'a>(ty: &Type, schema: &'a JSONSchemaProps) -> Option<&'a JSONSchemaProps> {
+    match (ty, &schema.items, &schema.additional_properties) {
+        (Type::Vec(_), Some(JSONSchemaPropsOrArray::Schema(items)), _) => Some(items),
+        (Type::Map(_), _, Some(JSONSchemaPropsOrBool::Schema(values))) => Some(values),
+        _ => None,
+    }
+}
+
+/// Whether a generated struct or enum sits inside `ty`.
+fn names_a_type(ty: &Type) -> bool {
+    match ty {
+        Type::Named(_) => true,
+        Type::Vec(inner) | Type::Map(inner) => names_a_type(inner),
+        _ => false,
+    }
+}
+
+/// Whether `schema` (a leaf or a container of leaves) has keywords type `ty` does not
+/// produce by itself.
+fn says_more(ty: &Type, schema: &Value) -> bool {
+    let Some(object) = schema.as_object() else {
+        return false;
+    };
+    let extra = |allowed: &[&str]| {
+        object
+            .keys()
+            .any(|k| k != "description" && !allowed.contains(&k.as_str()))
+    };
+    let format = object.get("format").and_then(Value::as_str);
+    match ty {
+        Type::Vec(inner) => {
+            extra(&["type", "items"]) || object.get("items").is_some_and(|i| says_more(inner, i))
+        }
+        Type::Map(inner) => {
+            extra(&["type", "additionalProperties"])
+                || object
+                    .get("additionalProperties")
+                    .is_some_and(|v| says_more(inner, v))
+        }
+        Type::Bool | Type::String => extra(&["type"]),
+        Type::I32 => extra(&["type", "format"]) || format != Some("int32"),
+        Type::I64 => extra(&["type", "format"]) || !matches!(format, None | Some("int64")),
+        Type::F64 => extra(&["type", "format"]) || !matches!(format, None | Some("double")),
+        Type::Time => extra(&["type", "format"]),
+        Type::IntOrString => extra(&["x-kubernetes-int-or-string", "anyOf"]),
+        Type::Json => !object.keys().all(|k| k == "description"),
+        Type::Condition => condition_is_validated(object),
+        Type::Named(_) => false,
+    }
+}
+
+/// Whether a `metav1.Condition`-shaped schema validates its properties (kubebuilder's
+/// markers on the Go type add `maxLength`, `pattern`, `enum`, ...), which k8s-openapi's
+/// `Condition` schema does not.
+fn condition_is_validated(object: &Map<String, Value>) -> bool {
+    let plain = ["type", "format", "description"];
+    object
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values())
+        .filter_map(Value::as_object)
+        .any(|property| property.keys().any(|k| !plain.contains(&k.as_str())))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn keywords(ty: Type, schema: Value) -> Vec<(String, Value)> {
+        element_keywords(&ty, &serde_json::from_value(schema).unwrap())
+    }
+
+    #[test]
+    fn plain_elements_need_nothing() {
+        let strings = json!({"type": "array", "items": {"type": "string", "description": "x"}});
+        assert!(keywords(Type::Vec(Box::new(Type::String)), strings).is_empty());
+        let quantities = json!({"type": "object", "additionalProperties": {
+            "x-kubernetes-int-or-string": true,
+            "anyOf": [{"type": "integer"}, {"type": "string"}],
+        }});
+        assert!(keywords(Type::Map(Box::new(Type::IntOrString)), quantities).is_empty());
+        let ints = json!({"type": "array", "items": {"type": "integer", "format": "int32"}});
+        assert!(keywords(Type::Vec(Box::new(Type::I32)), ints).is_empty());
+    }
+
+    #[test]
+    fn validated_leaves_are_kept_verbatim() {
+        let items = json!({"type": "string", "pattern": "^a$", "maxLength": 63});
+        let schema = json!({"type": "array", "items": items});
+        assert_eq!(
+            keywords(Type::Vec(Box::new(Type::String)), schema),
+            [("items".to_owned(), items)]
+        );
+        let values = json!({
+            "x-kubernetes-int-or-string": true,
+            "anyOf": [{"type": "integer"}, {"type": "string"}],
+            "pattern": "^[0-9]+$",
+        });
+        let schema = json!({"type": "object", "additionalProperties": values});
+        assert_eq!(
+            keywords(Type::Map(Box::new(Type::IntOrString)), schema),
+            [("additionalProperties".to_owned(), values)]
+        );
+        let objects = json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true});
+        let schema = json!({"type": "array", "items": objects});
+        assert_eq!(
+            keywords(Type::Vec(Box::new(Type::Json)), schema),
+            [("items".to_owned(), objects)]
+        );
+    }
+
+    #[test]
+    fn nested_containers_and_conditions_are_looked_into() {
+        let schema = json!({"type": "array", "items": {"type": "array", "items": {"type": "string", "minLength": 1}}});
+        let nested = Type::Vec(Box::new(Type::Vec(Box::new(Type::String))));
+        assert_eq!(keywords(nested, schema).len(), 1);
+        let condition = |reason: Value| json!({"type": "array", "items": {"type": "object", "properties": {"reason": reason}}});
+        let conditions = Type::Vec(Box::new(Type::Condition));
+        let plain = condition(json!({"type": "string"}));
+        assert!(keywords(conditions.clone(), plain).is_empty());
+        let validated = condition(json!({"type": "string", "maxLength": 1024}));
+        assert_eq!(keywords(conditions, validated).len(), 1);
+    }
+
+    #[test]
+    fn elements_with_generated_types_carry_their_own() {
+        let schema = json!({"type": "array", "items": {"type": "string", "enum": ["a"]}});
+        assert!(keywords(Type::Vec(Box::new(Type::Named("E".into()))), schema).is_empty());
+    }
+}

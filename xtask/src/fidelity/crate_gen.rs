@@ -181,7 +181,7 @@ fn generate_file(dir: &Path, source: &Source, module: &str) -> Result<Vec<Unit>,
             crd,
             version: names.version.clone(),
             module: module.to_owned(),
-            rust_path: format!("{module}::{stem}::{}", names.kind),
+            rust_path: format!("{module}::{stem}::{}", version.resource.root()),
             data,
         });
     }

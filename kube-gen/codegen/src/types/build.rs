@@ -331,6 +331,27 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
         keep("type", schema.type_.clone().map(Value::String));
         keep("pattern", schema.pattern.clone().map(Value::String));
     }
+    // Keywords the Rust type has no say in: kept verbatim where the input has them (karpenter
+    // puts `maxLength`/`pattern` on an array, velero `x-kubernetes-preserve-unknown-fields`).
+    if !matches!(ty, Type::String | Type::Named(_)) {
+        keep("minLength", schema.min_length.map(Value::from));
+        keep("maxLength", schema.max_length.map(Value::from));
+        if ty != Type::IntOrString {
+            keep("pattern", schema.pattern.clone().map(Value::String));
+        }
+    }
+    if !number {
+        keep("minimum", schema.minimum.map(Value::from));
+        keep("maximum", schema.maximum.map(Value::from));
+    }
+    if !array {
+        keep("minItems", schema.min_items.map(Value::from));
+        keep("maxItems", schema.max_items.map(Value::from));
+    }
+    if !matches!(ty, Type::Json | Type::Named(_)) {
+        let preserve = schema.x_kubernetes_preserve_unknown_fields.filter(|p| *p);
+        keep(PRESERVE, preserve.map(Value::Bool));
+    }
     keep(
         "x-kubernetes-list-type",
         schema.x_kubernetes_list_type.clone().map(Value::String),
@@ -357,8 +378,9 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
     }
 }
 
-/// `x-kubernetes-map-type`, the CEL rules and the `not`/`allOf`/`oneOf`/`anyOf` value
-/// validations of a node: kept on the struct generated for it, or on the field when the node
+/// `x-kubernetes-map-type`, the CEL rules, the `not`/`allOf`/`oneOf`/`anyOf` value
+/// validations and the count and number bounds no Rust type carries (`maxProperties`,
+/// `multipleOf`, `exclusiveMinimum`, ...) of a node: kept on the struct generated for it, or on the field when the node
 /// is not a struct. Junctors with typed variants (`anyOf: [{type: integer}, {type: string}]`
 /// next to `x-kubernetes-int-or-string`) describe the type itself and are not repeated.
 fn object_keywords(schema: &JSONSchemaProps) -> Vec<(String, Value)> {
@@ -384,6 +406,24 @@ fn object_keywords(schema: &JSONSchemaProps) -> Vec<(String, Value)> {
             continue;
         }
         if let Ok(value) = serde_json::to_value(variants) {
+            out.push((key.to_owned(), value));
+        }
+    }
+    let numbers = [
+        ("minProperties", schema.min_properties.map(Value::from)),
+        ("maxProperties", schema.max_properties.map(Value::from)),
+        ("multipleOf", schema.multiple_of.map(Value::from)),
+        (
+            "exclusiveMinimum",
+            schema.exclusive_minimum.map(Value::from),
+        ),
+        (
+            "exclusiveMaximum",
+            schema.exclusive_maximum.map(Value::from),
+        ),
+    ];
+    for (key, value) in numbers {
+        if let Some(value) = value {
             out.push((key.to_owned(), value));
         }
     }

@@ -406,3 +406,30 @@ fn not_and_all_of_validations_are_kept_on_the_struct() {
     );
     assert!(field_of(&types, "FooSpec", "x").extend.is_empty());
 }
+
+#[test]
+fn keywords_the_type_has_no_say_in_are_kept_verbatim() {
+    let types = spec(
+        json!({
+            "values": {"type": "array", "items": {"type": "string"}, "maxLength": 63, "pattern": "^a$"},
+            "hooks": {"type": "array", "x-kubernetes-preserve-unknown-fields": true,
+                "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}, "maxProperties": 100},
+            "step": {"type": "number", "multipleOf": 0.5, "minimum": 0, "exclusiveMinimum": true},
+        }),
+        &[],
+    );
+    let kept = |json: &str| {
+        let mut keys: Vec<String> = field_of(&types, "FooSpec", json)
+            .extend
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(kept("values"), ["maxLength", "pattern"]);
+    assert!(kept("hooks").contains(&"x-kubernetes-preserve-unknown-fields".to_owned()));
+    assert_eq!(kept("labels"), ["maxProperties"]);
+    assert_eq!(kept("step"), ["exclusiveMinimum", "multipleOf"]);
+}

@@ -105,10 +105,9 @@ fn main() {{
     // property names and enum values that collide after case conversion, keywords, digits
     let fuzz_corpus = "kube-gen/fuzz/corpus/crd_to_rust";
     let colliding = generate(&[&format!("{fuzz_corpus}/colliding_names.yaml")]);
-    // FIXME(types/ident.rs): `1st` and `Self` become `BarSpec_1st` and `BarSpecSelf_X`, `type_`
-    // and `self` collide into `type__2` and `self__2`, which rustc's case lints warn about;
-    // drop this allow once the names are fixed.
-    let colliding = format!("#![allow(non_camel_case_types, non_snake_case)]\n{colliding}");
+    // The names made for `1st`, `Self`, `type`/`@type` and the like are what rustc's case
+    // lints accept (`BarSpec1st`, `type_2`): the lints are errors here.
+    let colliding = format!("#![deny(non_camel_case_types, non_snake_case)]\n{colliding}");
     let main = "fn main() { let _ = generated::Bar::crd(); }";
     cases.pass(case(&dir, "colliding_names", &colliding, main));
 

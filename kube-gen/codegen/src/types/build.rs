@@ -7,7 +7,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
 };
 use serde_json::Value;
 
-use super::ident::{Namer, field_name, type_name};
+use super::ident::{Namer, field_name, nested_type_name, type_name};
 use super::inner;
 use super::{Constraints, Enum, Field, Item, Struct, Type, TypeSet, Variant};
 
@@ -199,7 +199,7 @@ impl Builder {
         let has_properties = schema.properties.as_ref().is_some_and(|p| !p.is_empty());
         match schema.type_.as_deref() {
             Some("object") | None if has_properties => {
-                Type::Named(self.object(&format!("{parent}{}", type_name(json)), schema, pointer))
+                Type::Named(self.object(&nested_type_name(parent, json), schema, pointer))
             }
             Some("object") => match &schema.additional_properties {
                 Some(JSONSchemaPropsOrBool::Schema(values)) => {
@@ -210,11 +210,7 @@ impl Builder {
                 Some(JSONSchemaPropsOrBool::Bool(true)) => Type::Map(Box::new(Type::Json)),
                 // A bare `type: object`: the API server prunes every field it is given, so
                 // the faithful type is an empty struct (Go's `struct{}`), not a map.
-                _ => Type::Named(self.object(
-                    &format!("{parent}{}", type_name(json)),
-                    schema,
-                    pointer,
-                )),
+                _ => Type::Named(self.object(&nested_type_name(parent, json), schema, pointer)),
             },
             None => Type::Json,
             Some("array") => match &schema.items {
@@ -266,7 +262,7 @@ impl Builder {
         schema: &JSONSchemaProps,
         values: Vec<String>,
     ) -> String {
-        let name = self.namer.unique(&format!("{parent}{}", type_name(json)));
+        let name = self.namer.unique(&nested_type_name(parent, json));
         let mut namer = Namer::default();
         let variants = values
             .into_iter()

@@ -299,8 +299,8 @@ fn keywords_invalid_names_and_case_collisions_are_renamed() {
     assert_eq!(
         names,
         [
-            ("type", "type__2"),
-            ("ref", "ref__2"),
+            ("type", "type_2"),
+            ("ref", "ref_2"),
             ("$ref", "ref_"),
             ("x-foo", "x_foo"),
             ("1st", "_1st"),

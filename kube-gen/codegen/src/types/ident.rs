@@ -65,7 +65,22 @@ pub fn field_name(json: &str) -> String {
 /// An UpperCamelCase type or variant name: `template` → `Template`, `x-foo` → `XFoo`,
 /// `TLS1.2` → `TLS12`, `""` → `Empty`, `1st` → `_1st`.
 pub fn type_name(json: &str) -> String {
-    let camel: String = words(json)
+    fix(camel(json), "Empty")
+}
+
+/// The name of a type nested in `parent` (`FooSpec` + `template` → `FooSpecTemplate`): the
+/// parent's letter start makes any suffix valid, so `1st` and `self` give `FooSpec1st` and
+/// `FooSpecSelf`, not the `_`-marked forms rustc's case lints warn about.
+pub fn nested_type_name(parent: &str, json: &str) -> String {
+    match camel(json) {
+        camel if camel.is_empty() => format!("{parent}Empty"),
+        camel => format!("{parent}{camel}"),
+    }
+}
+
+/// The words of `json`, each capitalised and joined; possibly empty or a keyword.
+fn camel(json: &str) -> String {
+    words(json)
         .iter()
         .map(|w| {
             let mut chars = w.chars();
@@ -74,8 +89,7 @@ pub fn type_name(json: &str) -> String {
                 .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
                 .unwrap_or_default()
         })
-        .collect();
-    fix(camel, "Empty")
+        .collect()
 }
 
 /// Makes `name` a valid, non-keyword identifier.
@@ -118,9 +132,15 @@ impl Namer {
             "_"
         };
         let mut name = wanted.to_owned();
+        // `type_` and `Self_` number as `type_2` and `Self2`: no `__`, no `_` after a letter
+        // of a type name, which rustc's case lints would warn about.
+        let base = match wanted.trim_end_matches('_') {
+            "" => wanted,
+            trimmed => trimmed,
+        };
         let mut n = 2;
         while !self.used.insert(name.clone()) {
-            name = format!("{wanted}{sep}{n}");
+            name = format!("{base}{sep}{n}");
             n += 1;
         }
         name
@@ -173,5 +193,17 @@ mod tests {
         assert_eq!(namer.unique("Foo"), "Foo3");
         assert_eq!(namer.unique("foo_bar"), "foo_bar");
         assert_eq!(namer.unique("foo_bar"), "foo_bar_2");
+        assert_eq!(namer.unique("type_"), "type_");
+        assert_eq!(namer.unique("type_"), "type_2");
+        assert_eq!(namer.unique("Self_"), "Self_");
+        assert_eq!(namer.unique("Self_"), "Self2");
+    }
+
+    #[test]
+    fn nested_type_names_need_no_marks() {
+        assert_eq!(nested_type_name("BarSpec", "template"), "BarSpecTemplate");
+        assert_eq!(nested_type_name("BarSpec", "1st"), "BarSpec1st");
+        assert_eq!(nested_type_name("BarSpec", "self"), "BarSpecSelf");
+        assert_eq!(nested_type_name("BarSpec", "$"), "BarSpecEmpty");
     }
 }

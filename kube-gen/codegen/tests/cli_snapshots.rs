@@ -52,7 +52,7 @@ spec:
           spec:
             description: See [the docs](https://example.com/docs) for <details>.
             type: object
-            required: [type, size]
+            required: [type, size, pools]
             x-kubernetes-validations:
             - {rule: "self.size >= 1", message: size is positive}
             properties:
@@ -70,6 +70,8 @@ spec:
               raw: {type: object, x-kubernetes-preserve-unknown-fields: true}
               template: {type: object, x-kubernetes-embedded-resource: true, x-kubernetes-preserve-unknown-fields: true}
               since: {type: string, format: date-time, nullable: true}
+              pools: {type: array, nullable: true, items: {type: string}}
+              code: {type: integer, enum: [301, 302], example: 301}
               items:
                 type: array
                 items: {type: object, x-kubernetes-map-type: atomic, required: [name], properties: {name: {type: string}}}

@@ -18,6 +18,8 @@ use serde_json::{Map, Value};
 ///   which only restates it;
 /// - `format: int64` on an integer and `format: double` on a number: every Kubernetes
 ///   integer is an int64 and every number a double, so the apiserver treats both alike;
+/// - `properties: {}`, which declares nothing, and the JSON spelling of number bounds
+///   (`minimum`, `maximum`, `multipleOf`), which the apiserver reads as float64;
 /// - `metadata` and `spec` in the root's `required`: the apiserver always sets `metadata`,
 ///   and `#[derive(CustomResource)]` (like kube-derive) always requires `spec`, a deliberate
 ///   difference for CRDs that leave it optional (the README says so).
@@ -89,6 +91,22 @@ fn strip(schema: &mut Value) {
         && node.get("anyOf").is_some_and(is_int_or_string_any_of)
     {
         node.remove("anyOf");
+    }
+    // `properties: {}` declares no field, as no `properties` does: both prune every field.
+    if node
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
+        node.remove("properties");
+    }
+    // The apiserver reads bounds as float64: `9223372036854775807` and `9.223372036854776e18`
+    // are the same bound.
+    for key in ["minimum", "maximum", "multipleOf"] {
+        let bound = node.get(key).and_then(Value::as_f64);
+        if let Some(bound) = bound.and_then(serde_json::Number::from_f64) {
+            node.insert(key.to_owned(), Value::Number(bound));
+        }
     }
     for (key, value) in node.iter_mut() {
         match key.as_str() {
@@ -188,6 +206,19 @@ fn short(value: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn empty_properties_and_the_spelling_of_bounds_are_not_compared() {
+        let mut input = json!({"properties": {"spec": {"type": "object", "properties": {
+            "none": {"type": "object", "properties": {}},
+            "n": {"type": "integer", "maximum": 9223372036854775807_u64, "minimum": 0}}}}});
+        canonical(&mut input);
+        let mut derived = json!({"properties": {"spec": {"type": "object", "properties": {
+            "none": {"type": "object"},
+            "n": {"type": "integer", "maximum": 9.223372036854776e18, "minimum": 0.0}}}}});
+        canonical(&mut derived);
+        assert_eq!(input, derived);
+    }
 
     #[test]
     fn documentation_and_root_boilerplate_are_not_compared() {

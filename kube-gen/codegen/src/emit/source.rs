@@ -277,7 +277,12 @@ fn field(f: &Field, options: &SourceOptions) -> TokenStream {
     let (docs, description) = docs(f.doc.as_deref(), options);
     let rename = (f.name != f.json_name).then(|| quote!(#[serde(rename = #json)]));
     let inner = ty(&f.ty);
-    let (serde, ty) = if f.is_option() {
+    let mut schemars = Vec::new();
+    let (serde, ty) = if f.is_option() && f.required {
+        // Required but nullable (rook's `dataPools`): always written, `null` when `None`.
+        schemars.push(quote!(required));
+        (quote!(), quote!(Option<#inner>))
+    } else if f.is_option() {
         let serde = quote!(#[serde(default, skip_serializing_if = "Option::is_none")]);
         (serde, quote!(Option<#inner>))
     } else if f.default_is_zero {
@@ -286,7 +291,6 @@ fn field(f: &Field, options: &SourceOptions) -> TokenStream {
         (quote!(), inner)
     };
     let c = &f.constraints;
-    let mut schemars = Vec::new();
     if c.min_length.is_some() || c.max_length.is_some() {
         let bounds = bounds(
             c.min_length.map(|n| n as f64),
@@ -315,11 +319,15 @@ fn field(f: &Field, options: &SourceOptions) -> TokenStream {
     }
 }
 
-/// `min = a, max = b` with integer literals where the bound is integral.
+/// `min = a, max = b` with integer literals where the bound is integral; `i64`-suffixed
+/// beyond `i32` (schemars turns the literal into a JSON value, and an unsuffixed literal
+/// would be an `i32`: `4294967295` on istio's and rook's `uint32` fields overflowed).
 fn bounds(min: Option<f64>, max: Option<f64>) -> TokenStream {
     let lit = |n: f64| {
-        if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        if n.fract() == 0.0 && n.abs() <= f64::from(i32::MAX) {
             Literal::i64_unsuffixed(n as i64)
+        } else if n.fract() == 0.0 && n.abs() < 9.0e15 {
+            Literal::i64_suffixed(n as i64)
         } else {
             Literal::f64_unsuffixed(n)
         }

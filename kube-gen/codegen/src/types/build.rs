@@ -78,23 +78,44 @@ pub fn build(root: &JSONSchemaProps, options: &BuildOptions) -> Result<TypeSet, 
     let status_schema = properties
         .and_then(|p| p.get("status"))
         .filter(|_| options.status);
+    // Properties of the root besides the usual ones (argo-cd's `operation` next to `spec`):
+    // only the root-fields form can hold them.
+    let usual = ["apiVersion", "kind", "metadata", "spec", "status"];
+    let extra = properties.is_some_and(|p| p.keys().any(|k| !usual.contains(&k.as_str())));
+    let spec_schema = spec_schema.filter(|_| !extra);
     let spec = match spec_schema {
         Some(schema) => {
             let wanted = format!("{}Spec", options.kind);
             builder.object(&wanted, schema, "/properties/spec")
         }
         None => {
-            // No `spec`: the fields at the root (ConfigMap-style `data` kinds) become the
-            // struct, emitted with `#[kube(root_fields)]`.
+            // No `spec` (ConfigMap-style `data` kinds), or more than a `spec`: the fields at
+            // the root become the struct, emitted with `#[kube(root_fields)]`; the types of
+            // its fields are named after the kind (`ApplicationOperation`).
             let wanted = format!("{}Fields", options.kind);
-            let fields = root_fields(root, status_schema.is_some());
-            builder.object(&wanted, &fields, "")
+            let fields = root_fields(root);
+            let name = builder.namer.unique(&wanted);
+            builder.object_named(name, &fields, "", &options.kind)
         }
     };
     let status = status_schema.map(|schema| {
         let wanted = format!("{}Status", options.kind);
         builder.object(&wanted, schema, "/properties/status")
     });
+    // The root's `spec` and `status` have no field of ours to carry their `default` (flux
+    // defaults `status` to `{observedGeneration: -1}`) or `nullable` (rook): their structs
+    // carry them.
+    for (name, schema) in [(Some(&spec), spec_schema), (status.as_ref(), status_schema)] {
+        let (Some(name), Some(schema)) = (name, schema) else {
+            continue;
+        };
+        if let Some(default) = &schema.default {
+            builder.extend(name, "default", default.0.clone());
+        }
+        if schema.nullable == Some(true) {
+            builder.extend(name, "nullable", Value::Bool(true));
+        }
+    }
     if !builder.errors.is_empty() {
         return Err(builder.errors);
     }
@@ -107,11 +128,10 @@ pub fn build(root: &JSONSchemaProps, options: &BuildOptions) -> Result<TypeSet, 
 }
 
 /// The root schema without what the root type itself holds (`apiVersion`, `kind`, `metadata`,
-/// the separate status) and without the root CEL rules, which go to `#[kube(validation)]`.
-fn root_fields(root: &JSONSchemaProps, separate_status: bool) -> JSONSchemaProps {
-    let own = |name: &str| {
-        ["apiVersion", "kind", "metadata"].contains(&name) || (separate_status && name == "status")
-    };
+/// the status, which is separate or not wanted) and without the root CEL rules, which go to
+/// `#[kube(validation)]`.
+fn root_fields(root: &JSONSchemaProps) -> JSONSchemaProps {
+    let own = |name: &str| ["apiVersion", "kind", "metadata", "status"].contains(&name);
     let mut fields = root.clone();
     if let Some(properties) = &mut fields.properties {
         properties.retain(|name, _| !own(name));
@@ -133,6 +153,18 @@ struct Builder {
 }
 
 impl Builder {
+    /// Adds `key: value` to the schema of the struct `name`.
+    fn extend(&mut self, name: &str, key: &str, value: Value) {
+        for item in self.items.iter_mut().flatten() {
+            if let Item::Struct(s) = item
+                && s.name == name
+            {
+                s.extend.push((key.to_owned(), value));
+                return;
+            }
+        }
+    }
+
     fn error(&mut self, pointer: &str, message: impl Into<String>) {
         self.errors.push(SchemaError {
             pointer: pointer.to_owned(),
@@ -143,6 +175,19 @@ impl Builder {
     /// A struct for `schema` even without properties; returns its unique name.
     fn object(&mut self, wanted: &str, schema: &JSONSchemaProps, pointer: &str) -> String {
         let name = self.namer.unique(wanted);
+        let parent = name.clone();
+        self.object_named(name, schema, pointer, &parent)
+    }
+
+    /// The struct `name` (already unique) for `schema`; its nested types are named after
+    /// `parent`.
+    fn object_named(
+        &mut self,
+        name: String,
+        schema: &JSONSchemaProps,
+        pointer: &str,
+        parent: &str,
+    ) -> String {
         let slot = self.items.len();
         self.items.push(None);
         let required: BTreeSet<&str> = schema
@@ -158,7 +203,7 @@ impl Builder {
                 "{pointer}/properties/{}",
                 json.replace('~', "~0").replace('/', "~1")
             );
-            let ty = self.ty(&name, json, prop, &child);
+            let ty = self.ty(parent, json, prop, &child);
             out.push(field(
                 fields.unique(&field_name(json)),
                 json,
@@ -329,18 +374,39 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
     }
     // Keywords the Rust type has no say in: kept verbatim where the input has them (karpenter
     // puts `maxLength`/`pattern` on an array, velero `x-kubernetes-preserve-unknown-fields`).
-    if !matches!(ty, Type::String | Type::Named(_)) {
+    // A string enum's values say nothing of its length or pattern either.
+    if ty != Type::String {
         keep("minLength", schema.min_length.map(Value::from));
         keep("maxLength", schema.max_length.map(Value::from));
         if ty != Type::IntOrString {
             keep("pattern", schema.pattern.clone().map(Value::String));
         }
     }
+    if !matches!(ty, Type::Named(_)) {
+        // Enums of numbers (gateway-api's `statusCode: enum [301, 302, ...]`); string enums
+        // are Rust enums.
+        keep(
+            "enum",
+            schema
+                .enum_
+                .as_ref()
+                .map(|values| Value::Array(values.iter().map(|v| v.0.clone()).collect())),
+        );
+    }
+    keep("example", schema.example.as_ref().map(|e| e.0.clone()));
     if !number {
         keep("minimum", schema.minimum.map(Value::from));
         keep("maximum", schema.maximum.map(Value::from));
     }
     if !array {
+        // rook's `authentication: {type: object, items: ...}`: meaningless, but kept.
+        keep(
+            "items",
+            schema
+                .items
+                .as_ref()
+                .and_then(|i| serde_json::to_value(i).ok()),
+        );
         keep("minItems", schema.min_items.map(Value::from));
         keep("maxItems", schema.max_items.map(Value::from));
     }

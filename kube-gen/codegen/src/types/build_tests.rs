@@ -433,3 +433,50 @@ fn keywords_the_type_has_no_say_in_are_kept_verbatim() {
     assert_eq!(kept("labels"), ["maxProperties"]);
     assert_eq!(kept("step"), ["exclusiveMinimum", "multipleOf"]);
 }
+
+#[test]
+fn root_properties_beside_spec_make_root_fields_named_after_the_kind() {
+    let root = json!({"type": "object", "required": ["spec"], "properties": {
+        "metadata": {"type": "object"},
+        "spec": {"type": "object", "properties": {"a": {"type": "string"}}},
+        "operation": {"type": "object", "properties": {"b": {"type": "string"}}},
+        "status": {"type": "object", "default": {"n": -1}, "properties": {"n": {"type": "integer"}}},
+    }});
+    let root: JSONSchemaProps = serde_json::from_value(root).unwrap();
+    let options = BuildOptions {
+        kind: "Foo".into(),
+        status: true,
+    };
+    let types = build(&root, &options).unwrap();
+    assert!(types.root_fields);
+    assert_eq!(types.spec, "FooFields");
+    assert_eq!(
+        field_of(&types, "FooFields", "spec").ty,
+        Type::Named("FooSpec".into())
+    );
+    assert!(field_of(&types, "FooFields", "spec").required);
+    let operation = &field_of(&types, "FooFields", "operation").ty;
+    assert_eq!(operation, &Type::Named("FooOperation".into()));
+    // The status is the root's own, and its struct carries the status's default.
+    assert_eq!(types.status.as_deref(), Some("FooStatus"));
+    let Some(Item::Struct(status)) = types.items.iter().find(|i| i.name() == "FooStatus") else {
+        panic!("no FooStatus")
+    };
+    assert_eq!(status.extend, [("default".to_owned(), json!({"n": -1}))]);
+}
+
+#[test]
+fn number_enums_examples_and_enum_lengths_are_kept() {
+    let types = spec(
+        json!({
+            "code": {"type": "integer", "enum": [301, 302]},
+            "zone": {"type": "string", "example": "eu-1"},
+            "kind": {"type": "string", "enum": ["a", "b"], "minLength": 1},
+        }),
+        &[],
+    );
+    let kept = |json: &str| field_of(&types, "FooSpec", json).extend.clone();
+    assert_eq!(kept("code"), [("enum".to_owned(), json!([301, 302]))]);
+    assert_eq!(kept("zone"), [("example".to_owned(), json!("eu-1"))]);
+    assert_eq!(kept("kind"), [("minLength".to_owned(), json!(1))]);
+}

@@ -23,17 +23,24 @@ pub(super) fn element_keywords(ty: &Type, schema: &JSONSchemaProps) -> Vec<(Stri
         (Type::Map(inner_ty), Some(inner)) => ("additionalProperties", inner_ty, inner),
         _ => return Vec::new(),
     };
-    if names_a_type(inner_ty) {
+    if names_a_type(inner_ty) && !is_bounded_string_enum(inner) {
         return Vec::new();
     }
     let Ok(value) = serde_json::to_value(inner) else {
         return Vec::new();
     };
-    if says_more(inner_ty, &value) {
+    if is_bounded_string_enum(inner) || says_more(inner_ty, &value) {
         vec![(key.to_owned(), value)]
     } else {
         Vec::new()
     }
+}
+
+/// A string enum whose length or pattern is constrained too (rook's `allowedCiphers` items):
+/// the generated Rust enum says only the values.
+fn is_bounded_string_enum(schema: &JSONSchemaProps) -> bool {
+    schema.enum_.is_some()
+        && (schema.min_length.is_some() || schema.max_length.is_some() || schema.pattern.is_some())
 }
 
 /// The items schema of a `Vec` or the values schema of a map.
@@ -168,5 +175,12 @@ mod tests {
     fn elements_with_generated_types_carry_their_own() {
         let schema = json!({"type": "array", "items": {"type": "string", "enum": ["a"]}});
         assert!(keywords(Type::Vec(Box::new(Type::Named("E".into()))), schema).is_empty());
+        // but an enum does not carry a length
+        let items = json!({"type": "string", "enum": ["aes"], "minLength": 3});
+        let schema = json!({"type": "array", "items": items});
+        assert_eq!(
+            keywords(Type::Vec(Box::new(Type::Named("E".into()))), schema),
+            [("items".to_owned(), items)]
+        );
     }
 }

@@ -6,10 +6,14 @@ use super::*;
 
 /// Builds the types of a root whose spec has the given properties (and `required`).
 fn spec(properties: Value, required: &[&str]) -> TypeSet {
-    let root = json!({
+    root(json!({
         "type": "object",
         "properties": {"spec": {"type": "object", "properties": properties, "required": required}},
-    });
+    }))
+}
+
+/// Builds the types of the root schema `root` of kind `Foo`, with its status.
+fn root(root: Value) -> TypeSet {
     let root: JSONSchemaProps = serde_json::from_value(root).unwrap();
     let options = BuildOptions {
         kind: "Foo".into(),
@@ -349,7 +353,7 @@ fn unmappable_nodes_are_all_reported_with_their_pointer() {
 
 #[test]
 fn a_root_without_spec_puts_its_own_fields_in_a_fields_struct() {
-    let root: JSONSchemaProps = serde_json::from_value(json!({
+    let types = root(json!({
         "type": "object",
         "required": ["metadata", "driver"],
         "x-kubernetes-validations": [{"rule": "true"}],
@@ -360,13 +364,7 @@ fn a_root_without_spec_puts_its_own_fields_in_a_fields_struct() {
             "driver": {"type": "string"},
             "status": {"type": "object", "properties": {"ok": {"type": "boolean"}}},
         },
-    }))
-    .unwrap();
-    let options = BuildOptions {
-        kind: "Foo".into(),
-        status: true,
-    };
-    let types = build(&root, &options).unwrap();
+    }));
     assert!(types.root_fields);
     assert_eq!(types.spec, "FooFields");
     assert_eq!(types.status.as_deref(), Some("FooStatus"));
@@ -436,18 +434,14 @@ fn keywords_the_type_has_no_say_in_are_kept_verbatim() {
 
 #[test]
 fn root_properties_beside_spec_make_root_fields_named_after_the_kind() {
-    let root = json!({"type": "object", "required": ["spec"], "properties": {
-        "metadata": {"type": "object"},
-        "spec": {"type": "object", "properties": {"a": {"type": "string"}}},
-        "operation": {"type": "object", "properties": {"b": {"type": "string"}}},
-        "status": {"type": "object", "default": {"n": -1}, "properties": {"n": {"type": "integer"}}},
-    }});
-    let root: JSONSchemaProps = serde_json::from_value(root).unwrap();
-    let options = BuildOptions {
-        kind: "Foo".into(),
-        status: true,
-    };
-    let types = build(&root, &options).unwrap();
+    let types = root(
+        json!({"type": "object", "required": ["spec"], "properties": {
+            "metadata": {"type": "object"},
+            "spec": {"type": "object", "properties": {"a": {"type": "string"}}},
+            "operation": {"type": "object", "properties": {"b": {"type": "string"}}},
+            "status": {"type": "object", "default": {"n": -1}, "properties": {"n": {"type": "integer"}}},
+        }}),
+    );
     assert!(types.root_fields);
     assert_eq!(types.spec, "FooFields");
     assert_eq!(

@@ -28,7 +28,8 @@ pub(crate) struct Args {
     /// never).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub(crate) resync: Duration,
-    /// Requests a second to the API server, watches included (client-go's QPS). 0 (the
+    /// Requests a second to the API server, watches included (client-go's QPS), for each of
+    /// the two clients: Kubernetes' own APIs, and Foos (Go's two clientsets). 0 (the
     /// default, as in kube-rs) sets no client-side limit and leaves fairness to the API
     /// server's priority and fairness; client-go's default is 5.
     #[arg(long, default_value_t = 0.0, value_parser = parse_qps)]

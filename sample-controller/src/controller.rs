@@ -126,7 +126,11 @@ pub enum Error {
 /// Cheap to clone; clones share the queue, the caches and the recorder.
 #[derive(Clone)]
 pub struct Controller {
+    /// Deployments go through this client.
     client: kube::Client,
+    /// Foo status writes go through this one: the same client unless
+    /// [`ControllerBuilder::foo_client`] set another.
+    foo_client: kube::Client,
     deployments_lister: Lister<Deployment>,
     deployment_informer: Informer<Deployment>,
     foos_lister: Lister<Foo>,
@@ -153,6 +157,7 @@ impl fmt::Debug for Controller {
 /// Builds a [`Controller`]; from [`Controller::builder`].
 pub struct ControllerBuilder {
     client: kube::Client,
+    foo_client: Option<kube::Client>,
     deployment_informer: Informer<Deployment>,
     foo_informer: Informer<Foo>,
     recorder: Recorder,
@@ -177,6 +182,16 @@ impl ControllerBuilder {
         self
     }
 
+    /// Writes Foo statuses through `client` instead of the one Deployments go through.
+    ///
+    /// Go's sample-controller has two clientsets, one for Kubernetes' own APIs and one for
+    /// Foos, and client-go rate-limits each on its own; two clients, each behind its own
+    /// [`Throttle`](kube_gen::client::Throttle), behave the same way.
+    pub fn foo_client(mut self, client: kube::Client) -> Self {
+        self.foo_client = Some(client);
+        self
+    }
+
     /// The controller, with its event handlers registered (see [`Controller::new`]).
     pub fn build(self) -> Controller {
         let mut workqueue = WorkQueue::builder()
@@ -187,6 +202,7 @@ impl ControllerBuilder {
         }
         let (deployment_informer, foo_informer) = (&self.deployment_informer, &self.foo_informer);
         let controller = Controller {
+            foo_client: self.foo_client.unwrap_or_else(|| self.client.clone()),
             client: self.client,
             deployments_lister: deployment_informer.lister(),
             deployment_informer: deployment_informer.clone(),
@@ -247,6 +263,7 @@ impl Controller {
     ) -> ControllerBuilder {
         ControllerBuilder {
             client,
+            foo_client: None,
             deployment_informer: deployment_informer.clone(),
             foo_informer: foo_informer.clone(),
             recorder,
@@ -511,7 +528,7 @@ impl Controller {
         foo_copy.status = Some(status);
         let name = foo.metadata.name.clone().unwrap_or_default();
         let namespace = foo.metadata.namespace.as_deref().unwrap_or_default();
-        Client::<Foo>::namespaced(self.client.clone(), namespace)
+        Client::<Foo>::namespaced(self.foo_client.clone(), namespace)
             .update_status(
                 &foo_copy,
                 &WriteOptions::default().field_manager(FIELD_MANAGER),

@@ -66,8 +66,9 @@ async fn run_on_cluster(
         }
     };
     let config = kube_config(args.kubeconfig.clone(), args.master.clone()).await?;
-    let client = kube_client(config, args).context("error building kubernetes client")?;
-    let parts = build_controller(client.clone(), args, health, metrics);
+    let clients = Clients::new(config, args).context("error building kubernetes client")?;
+    let client = clients.kube.clone();
+    let parts = build_controller(clients, args, health, metrics);
     let workers = usize::from(args.workers);
     if !args.leader_election.leader_elect {
         return run_controller(parts, workers, health, shutdown).await;
@@ -84,16 +85,34 @@ async fn run_on_cluster(
     led.unwrap_or(Ok(()))
 }
 
-/// kube's client for `config`, behind a [`Throttle`] when `--kube-api-qps` is set.
-fn kube_client(config: kube::Config, args: &Args) -> kube::Result<kube::Client> {
-    let builder = ClientBuilder::try_from(config)?;
-    Ok(if args.kube_api_qps > 0.0 {
-        builder
-            .with_layer(&Throttle::new(args.kube_api_qps, args.kube_api_burst))
-            .build()
-    } else {
-        builder.build()
-    })
+/// The clients: one for Kubernetes' own APIs (Deployments, Events, Leases, the informers)
+/// and one for Foo status writes. With `--kube-api-qps` each is behind its own
+/// [`Throttle`], as Go's sample-controller has two clientsets and client-go rate-limits each
+/// on its own; without it they are one client.
+struct Clients {
+    kube: kube::Client,
+    foos: kube::Client,
+}
+
+impl Clients {
+    fn new(config: kube::Config, args: &Args) -> kube::Result<Self> {
+        if args.kube_api_qps <= 0.0 {
+            let kube = ClientBuilder::try_from(config)?.build();
+            return Ok(Self {
+                foos: kube.clone(),
+                kube,
+            });
+        }
+        let throttled = |config: kube::Config| -> kube::Result<kube::Client> {
+            Ok(ClientBuilder::try_from(config)?
+                .with_layer(&Throttle::new(args.kube_api_qps, args.kube_api_burst))
+                .build())
+        };
+        Ok(Self {
+            kube: throttled(config.clone())?,
+            foos: throttled(config)?,
+        })
+    }
 }
 
 /// The elector `--leader-elect-*` describe.
@@ -126,23 +145,26 @@ struct Parts {
 /// Builds the informers and the controller over them, without starting anything; adds the
 /// informers to `health` (they report "not started" until [`run_controller`]).
 fn build_controller(
-    client: kube::Client,
+    clients: Clients,
     args: &Args,
     health: &Health,
     metrics: &ControllerMetrics,
 ) -> Parts {
-    // One factory serves both kinds: Go needed two because it had two clientsets.
+    let Clients { kube: client, foos } = clients;
+    // One factory serves both kinds: Go needed two because it had two clientsets. Its
+    // list and watch calls are a handful, so they share the Deployments' client.
     let mut factory = SharedInformerFactory::builder(client.clone())
         .resync_period((!args.resync.is_zero()).then_some(args.resync));
     if let Some(namespace) = &args.namespace {
         factory = factory.namespace(namespace);
     }
     let factory = factory.build();
-    let (deployments, foos) = (factory.informer::<Deployment>(), factory.informer::<Foo>());
-    health.add_informer("foos", &foos);
+    let (deployments, foo_informer) = (factory.informer::<Deployment>(), factory.informer::<Foo>());
+    health.add_informer("foos", &foo_informer);
     health.add_informer("deployments", &deployments);
     let recorder = Recorder::new(client.clone(), CONTROLLER_AGENT_NAME);
-    let controller = Controller::builder(client, &deployments, &foos, recorder.clone())
+    let controller = Controller::builder(client, &deployments, &foo_informer, recorder.clone())
+        .foo_client(foos)
         .metrics(metrics)
         .build();
     Parts {

@@ -196,6 +196,42 @@ async fn leaves_a_deployment_in_sync_alone_and_writes_a_missing_status() {
 }
 
 #[tokio::test]
+async fn with_a_foo_client_the_status_is_written_through_it() {
+    let foo = new_foo("test", Some(1));
+    // The Deployments' cluster and a second one standing for the Foos' client, each
+    // serving the same Foo.
+    let (fake, foos) = (
+        FakeCluster::new().with_status_subresource::<Foo>(),
+        FakeCluster::new().with_status_subresource::<Foo>(),
+    );
+    fake.add(&foo);
+    foos.add(&foo);
+    let factory = SharedInformerFactory::new(fake.client());
+    let controller = Controller::builder(
+        fake.client(),
+        &factory.informer::<Deployment>(),
+        &factory.informer::<Foo>(),
+        Recorder::new(FakeCluster::new().client(), CONTROLLER_AGENT_NAME),
+    )
+    .foo_client(foos.client())
+    .build();
+    factory.start();
+    factory
+        .wait_for_cache_sync(Duration::from_secs(5))
+        .await
+        .expect("caches sync");
+    let stored = fake.object::<Foo>(Some(NAMESPACE), "test").unwrap();
+
+    controller.sync_handler(&key(&foo)).await.unwrap();
+
+    assert_eq!(
+        fake.actions_without_informers(),
+        vec![create_deployment(&new_deployment(&stored))]
+    );
+    assert_eq!(foos.actions(), vec![update_foo_status(&stored, 0)]);
+}
+
+#[tokio::test]
 async fn does_nothing_at_all_when_deployment_and_status_are_in_sync() {
     let mut foo = new_foo("test", Some(1));
     foo.status = Some(FooStatus {

@@ -9,6 +9,8 @@
 //! client rate limits: unlimited (ours has no client-side limit; Go's gets
 //! `-kube-api-qps=-1`, see [`go_sample_controller`]) and client-go's default
 //! QPS 5 / burst 10 (Go as shipped; ours with `--kube-api-qps 5 --kube-api-burst 10`).
+//! Both then have two token buckets: Go one per clientset (Kubernetes', Foos'),
+//! ours one per client, split the same way.
 //! The driver is `bench/src/bin/converge.rs`; each run's namespace is deleted
 //! and gone before the next controller starts, since both watch every
 //! namespace.
@@ -57,8 +59,8 @@ impl Runs {
 }
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
-    let ours_bin = build_cache::release_bin(&ctx.root, "sample-controller", "sample-controller")?;
-    let driver = build_cache::release_bin(&ctx.root, "kube-gen-bench", "converge")?;
+    let ours_bin = build_cache::our_bin(ctx, "sample-controller", "sample-controller")?;
+    let driver = build_cache::our_bin(ctx, "kube-gen-bench", "converge")?;
     let go_bin = go_sample_controller::build(&ctx.out)?;
     let n = ctx.scale(1000, 20);
     let kubeconfig = ctx.kubeconfig().to_path_buf();

@@ -25,7 +25,7 @@ struct Side {
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     let n = ctx.scale(10_000, 200);
-    let ours = build_cache::release_bin(&ctx.root, "kube-gen-bench", "informer_sync")?;
+    let ours = build_cache::our_bin(ctx, "kube-gen-bench", "informer_sync")?;
     let client_go = build_cache::go_bin(
         &ctx.root.join("bench/go/clientgo"),
         "./cmd/informer-sync",

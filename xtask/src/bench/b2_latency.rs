@@ -32,7 +32,7 @@ struct Programs {
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     let programs = Programs {
-        rust: build_cache::release_bin(&ctx.root, "kube-gen-bench", "latency")?,
+        rust: build_cache::our_bin(ctx, "kube-gen-bench", "latency")?,
         go: build_cache::go_bin(
             &ctx.root.join("bench/go/latency"),
             ".",

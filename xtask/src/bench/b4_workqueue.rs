@@ -21,7 +21,7 @@ const SCENARIOS: [(&str, &str); 5] = [
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     let keys = ctx.scale(10_000, 1_000);
-    let ours = build_cache::release_bin(&ctx.root, "kube-gen-bench", "workqueue")?;
+    let ours = build_cache::our_bin(ctx, "kube-gen-bench", "workqueue")?;
     let client_go = build_cache::go_bin(
         &ctx.root.join("bench/go/clientgo"),
         "./cmd/workqueue",

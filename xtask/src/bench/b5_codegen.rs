@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     let work = ctx.out.join("b5");
     let inputs = b5_inputs::prepare(&corpus_dir, &work.join("split"), &timed)?;
     crate::steps::say("B5: building the kube-gen CLI (release, as kopium is installed)");
-    let ours_bin = build_cache::release_bin(&ctx.root, "kube-gen", "kube-gen")?;
+    let ours_bin = build_cache::our_bin(ctx, "kube-gen", "kube-gen")?;
     let kopium_bin = kopium::ensure(ctx)?;
 
     let mut totals = [Series::new(OURS), Series::new(PEER)];

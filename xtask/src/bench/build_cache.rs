@@ -1,6 +1,8 @@
 //! Builds the programs a benchmark runs: our Rust binaries in release mode
-//! (a debug build would measure the optimiser, not the code), and Go modules
-//! into `target/bench/bin/`, rebuilt only when their sources or Go change.
+//! (a debug build would measure the optimiser, not the code; a smoke run only
+//! checks that they run, so it takes the debug build the tests already paid
+//! for), and Go modules into `target/bench/bin/`, rebuilt only when their
+//! sources or Go change.
 
 use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
@@ -8,23 +10,26 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
 
-/// `cargo build --release -p PACKAGE --bin BIN`; returns the executable.
-pub fn release_bin(root: &Path, package: &str, bin: &str) -> anyhow::Result<PathBuf> {
+use super::Ctx;
+
+/// `cargo build --release -p PACKAGE --bin BIN` (without `--release` in a smoke run);
+/// returns the executable.
+pub fn our_bin(ctx: &Ctx, package: &str, bin: &str) -> anyhow::Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--message-format=json-render-diagnostics",
-        ])
+    let mut command = Command::new(cargo);
+    command.arg("build");
+    if !ctx.smoke {
+        command.arg("--release");
+    }
+    let output = command
+        .args(["--locked", "--message-format=json-render-diagnostics"])
         .args(["--package", package, "--bin", bin])
-        .current_dir(root)
+        .current_dir(&ctx.root)
         .stderr(Stdio::inherit())
         .output()
         .context("running cargo")?;
     if !output.status.success() {
-        bail!("`cargo build --release -p {package} --bin {bin}` failed; its errors are above");
+        bail!("`cargo build -p {package} --bin {bin}` failed; its errors are above");
     }
     String::from_utf8_lossy(&output.stdout)
         .lines()

@@ -222,11 +222,13 @@ pub fn markdown(figures: &[Figure], smoke: bool) -> String {
 }
 
 /// Prints the whole table and writes `target/bench/results.json` (every round of
-/// every series), `results.md` (the table) and `chart.svg`.
+/// every series), `results.md` (the table) and `chart.svg`; a smoke run's names
+/// start with `smoke-`, so it never overwrites a measured run's.
 pub fn finish(figures: &[Figure], ctx: &Ctx) -> anyhow::Result<()> {
     let table = markdown(figures, ctx.smoke);
     println!("\n{table}");
-    let path = ctx.out.join("results.json");
+    let prefix = if ctx.smoke { "smoke-" } else { "" };
+    let path = ctx.out.join(format!("{prefix}results.json"));
     let json = serde_json::json!({
         "smoke": ctx.smoke,
         "rounds": ctx.rounds,
@@ -234,10 +236,10 @@ pub fn finish(figures: &[Figure], ctx: &Ctx) -> anyhow::Result<()> {
     });
     std::fs::write(&path, serde_json::to_vec_pretty(&json)?)?;
     println!("wrote {}", path.display());
-    let path = ctx.out.join("results.md");
+    let path = ctx.out.join(format!("{prefix}results.md"));
     std::fs::write(&path, &table)?;
     println!("wrote {}", path.display());
-    let path = ctx.out.join("chart.svg");
+    let path = ctx.out.join(format!("{prefix}chart.svg"));
     super::chart::write(figures, ctx.smoke, &path)?;
     println!("wrote {}", path.display());
     Ok(())

@@ -30,14 +30,14 @@ struct Fixture {
 impl Fixture {
     /// Seeds the server and the caches with these objects and waits for the caches.
     async fn new(foos: Vec<Foo>, deployments: Vec<Deployment>) -> Fixture {
-        Fixture::build(foos, deployments, None).await
+        Fixture::build(foos, deployments, |builder| builder).await
     }
 
-    /// As [`Fixture::new`], with the controller recording into `metrics` if given.
+    /// As [`Fixture::new`], with the controller's options set by `configure`.
     async fn build(
         foos: Vec<Foo>,
         deployments: Vec<Deployment>,
-        metrics: Option<&ControllerMetrics>,
+        configure: impl FnOnce(ControllerBuilder) -> ControllerBuilder,
     ) -> Fixture {
         let fake = FakeCluster::new().with_status_subresource::<Foo>();
         for foo in &foos {
@@ -50,16 +50,13 @@ impl Fixture {
         let events = FakeCluster::new();
         let recorder = Recorder::new(events.client(), CONTROLLER_AGENT_NAME);
         let factory = SharedInformerFactory::new(fake.client());
-        let mut controller = Controller::builder(
+        let controller = configure(Controller::builder(
             fake.client(),
             &factory.informer::<Deployment>(),
             &factory.informer::<Foo>(),
             recorder,
-        );
-        if let Some(metrics) = metrics {
-            controller = controller.metrics(metrics);
-        }
-        let controller = controller.build();
+        ))
+        .build();
         factory.start();
         factory
             .wait_for_cache_sync(Duration::from_secs(5))
@@ -198,34 +195,19 @@ async fn leaves_a_deployment_in_sync_alone_and_writes_a_missing_status() {
 #[tokio::test]
 async fn with_a_foo_client_the_status_is_written_through_it() {
     let foo = new_foo("test", Some(1));
-    // The Deployments' cluster and a second one standing for the Foos' client, each
-    // serving the same Foo.
-    let (fake, foos) = (
-        FakeCluster::new().with_status_subresource::<Foo>(),
-        FakeCluster::new().with_status_subresource::<Foo>(),
-    );
-    fake.add(&foo);
+    // A second cluster stands for the Foos' client, serving the same Foo.
+    let foos = FakeCluster::new().with_status_subresource::<Foo>();
     foos.add(&foo);
-    let factory = SharedInformerFactory::new(fake.client());
-    let controller = Controller::builder(
-        fake.client(),
-        &factory.informer::<Deployment>(),
-        &factory.informer::<Foo>(),
-        Recorder::new(FakeCluster::new().client(), CONTROLLER_AGENT_NAME),
-    )
-    .foo_client(foos.client())
-    .build();
-    factory.start();
-    factory
-        .wait_for_cache_sync(Duration::from_secs(5))
-        .await
-        .expect("caches sync");
-    let stored = fake.object::<Foo>(Some(NAMESPACE), "test").unwrap();
+    let f = Fixture::build(vec![foo.clone()], vec![], |builder| {
+        builder.foo_client(foos.client())
+    })
+    .await;
+    let stored = f.stored_foo("test");
 
-    controller.sync_handler(&key(&foo)).await.unwrap();
+    f.controller.sync_handler(&key(&foo)).await.unwrap();
 
     assert_eq!(
-        fake.actions_without_informers(),
+        f.fake.actions_without_informers(),
         vec![create_deployment(&new_deployment(&stored))]
     );
     assert_eq!(foos.actions(), vec![update_foo_status(&stored, 0)]);
@@ -405,11 +387,9 @@ async fn each_sync_is_counted_and_timed_by_result_and_the_queue_is_measured() {
     let good = new_foo("good", Some(1));
     let mut registry = Registry::default();
     let metrics = ControllerMetrics::register(&mut registry);
-    let f = Fixture::build(
-        vec![bad.clone(), good.clone()],
-        vec![foreign],
-        Some(&metrics),
-    )
+    let f = Fixture::build(vec![bad.clone(), good.clone()], vec![foreign], |builder| {
+        builder.metrics(&metrics)
+    })
     .await;
     f.drain_queue(2).await;
     let queue = &f.controller.workqueue;

@@ -53,7 +53,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     let (timed, checked) = b5_inputs::select(&corpus_dir, &files, ctx.smoke);
     let work = ctx.out.join("b5");
     let inputs = b5_inputs::prepare(&corpus_dir, &work.join("split"), &timed)?;
-    crate::steps::say("B5: building the kube-gen CLI (release, as kopium is installed)");
+    crate::steps::say(
+        "B5: building the kube-gen CLI (release, as kopium is installed; debug in a smoke run)",
+    );
     let ours_bin = build_cache::our_bin(ctx, "kube-gen", "kube-gen")?;
     let kopium_bin = kopium::ensure(ctx)?;
 

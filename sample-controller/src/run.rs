@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use k8s_openapi::api::apps::v1::Deployment;
-use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube_gen::client::Throttle;
+use kube_gen::client::{Throttle, connect};
 use kube_gen::events::Recorder;
 use kube_gen::informer::SharedInformerFactory;
 use kube_gen::leaderelection::{LeaderElectionMetrics, LeaderElector};
@@ -88,7 +87,8 @@ async fn run_on_cluster(
 /// The clients: one for Kubernetes' own APIs (Deployments, Events, Leases, the informers)
 /// and one for Foo status writes. With `--kube-api-qps` each is behind its own
 /// [`Throttle`], as Go's sample-controller has two clientsets and client-go rate-limits each
-/// on its own; without it they are one client.
+/// on its own; without it they are one client. Both connect with TCP_NODELAY
+/// ([`connect::builder`]).
 struct Clients {
     kube: kube::Client,
     foos: kube::Client,
@@ -97,14 +97,14 @@ struct Clients {
 impl Clients {
     fn new(config: kube::Config, args: &Args) -> kube::Result<Self> {
         if args.kube_api_qps <= 0.0 {
-            let kube = ClientBuilder::try_from(config)?.build();
+            let kube = connect::builder(config)?.build();
             return Ok(Self {
                 foos: kube.clone(),
                 kube,
             });
         }
         let throttled = |config: kube::Config| -> kube::Result<kube::Client> {
-            Ok(ClientBuilder::try_from(config)?
+            Ok(connect::builder(config)?
                 .with_layer(&Throttle::new(args.kube_api_qps, args.kube_api_burst))
                 .build())
         };

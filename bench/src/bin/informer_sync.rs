@@ -90,7 +90,12 @@ async fn main() -> anyhow::Result<()> {
     let kubeconfig = Kubeconfig::read_from(&args.kubeconfig)?;
     let config =
         kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
-    let client = Client::try_from(config)?;
+    // Each side's client as its users build it: kube-rs with kube's builder, kube-gen (and
+    // the floor) with `kube_gen::client::connect`, which sets TCP_NODELAY.
+    let client = match args.implementation {
+        Impl::KubeRs => Client::try_from(config)?,
+        Impl::KubeGen | Impl::RawList => kube_gen::client::connect::builder(config)?.build(),
+    };
     let rss_before = rss_bytes()?;
     let ns = args.namespace.as_str();
     let synced = match (args.implementation, args.kind) {

@@ -77,6 +77,7 @@
 //! `scale` methods exist on every handle, and kinds without the subresource answer
 //! "not found".
 
+pub mod connect;
 mod error;
 mod params;
 mod read;

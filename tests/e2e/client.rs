@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace};
 use kube::api::ObjectMeta;
 use kube_gen::client::{
     Client, DeleteOptions, ListOptions, Patch, PatchOptions, PropagationPolicy, Throttle,
-    WatchEvent, WriteOptions,
+    WatchEvent, WriteOptions, connect,
 };
 use kube_gen::events::{EventType, Recorder};
 use kube_gen_tests::{TestCluster, client_for, eventually};
@@ -555,6 +555,53 @@ async fn events_about_cluster_scoped_objects_go_to_default() -> anyhow::Result<(
     Ok(())
 }
 
+async fn config_from(path: &std::path::Path) -> anyhow::Result<kube::Config> {
+    let kubeconfig = kube::config::Kubeconfig::read_from(path)?;
+    Ok(kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?)
+}
+
+/// `connect::builder` builds kube's layers on its own connector: TLS against the cluster's
+/// CA, the kubeconfig's credentials (the admin may write, a ServiceAccount without RBAC is
+/// refused as itself, so its token was sent), the default namespace, and a watch.
+#[tokio::test]
+async fn a_nodelay_client_speaks_tls_auth_and_watch() -> anyhow::Result<()> {
+    let cluster = TestCluster::get();
+    let ns = cluster.namespace("connect").await?;
+    let admin = connect::builder(config_from(cluster.kubeconfig()).await?)?.build();
+    let cms = Client::<ConfigMap>::namespaced(admin.clone(), &ns);
+    let mut watch = cms.watch(&ListOptions::default()).await?.boxed();
+    cms.create(
+        &config_map("hello", &[], &[("k", "v")]),
+        &WriteOptions::default(),
+    )
+    .await?;
+    let seen = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(event) = watch.try_next().await? {
+            if let WatchEvent::Added(cm) = event {
+                return anyhow::Ok(cm);
+            }
+        }
+        anyhow::bail!("the watch ended")
+    })
+    .await??;
+    assert_eq!(seen.metadata.name.as_deref(), Some("hello"));
+    assert_eq!(admin.default_namespace(), "default");
+
+    let path = cluster.service_account_kubeconfig(&ns, "nobody")?;
+    let nobody = connect::builder(config_from(&path).await?)?.build();
+    let err = Client::<ConfigMap>::namespaced(nobody, &ns)
+        .get("hello")
+        .await
+        .expect_err("no RBAC");
+    assert!(err.is_forbidden(), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("system:serviceaccount:{ns}:nobody")),
+        "{err}"
+    );
+    Ok(())
+}
+
 /// `Throttle` in front of a real client: requests still work (TLS, auth, watches) and
 /// beyond the burst they are paced, client-go's `QPS`/`Burst`. Only a lower bound on the
 /// time is asserted: the bucket guarantees it however loaded the machine is.
@@ -565,7 +612,7 @@ async fn a_throttled_client_paces_requests_beyond_its_burst() -> anyhow::Result<
     let kubeconfig = kube::config::Kubeconfig::read_from(cluster.kubeconfig())?;
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
     // 10 a second after a burst of 2: requests 3 to 7 wait 100 ms each.
-    let throttled = kube::client::ClientBuilder::try_from(config)?
+    let throttled = connect::builder(config)?
         .with_layer(&Throttle::new(10.0, 2))
         .build();
     let config_maps = Client::<ConfigMap>::namespaced(throttled, &ns);

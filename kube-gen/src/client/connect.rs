@@ -48,9 +48,8 @@ pub fn builder(config: kube::Config) -> kube::Result<ClientBuilder<Service>> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
-    let mut connector = hyper_timeout::TimeoutConnector::new(
-        config.rustls_https_connector_with_connector(http)?,
-    );
+    let mut connector =
+        hyper_timeout::TimeoutConnector::new(config.rustls_https_connector_with_connector(http)?);
     connector.set_connect_timeout(config.connect_timeout);
     connector.set_read_timeout(config.read_timeout);
     connector.set_write_timeout(config.write_timeout);

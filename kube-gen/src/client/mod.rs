@@ -69,7 +69,8 @@
 //! | `errors.IsForbidden`, `IsGone`, `IsResourceExpired`           | [`is_forbidden`](Error::is_forbidden), [`is_gone`](Error::is_gone), [`is_resource_expired`](Error::is_resource_expired) |
 //! | `errors.IsTimeout`, `IsServerTimeout`, `IsTooManyRequests`    | [`is_timeout`](Error::is_timeout), [`is_server_timeout`](Error::is_server_timeout), [`is_too_many_requests`](Error::is_too_many_requests) |
 //! | `err.(errors.APIStatus).Status()`                             | [`status`](Error::status)                            |
-//! | `rest.Config{QPS: 5, Burst: 10}` (client-side throttling)     | `ClientBuilder::try_from(config)?.with_layer(&`[`Throttle::new(5.0, 10)`](Throttle::new)`)`; kube's default is no client-side limit |
+//! | `kubernetes.NewForConfig(config)` (the connection)             | [`connect::builder`]`(config)?.build()`: kube's client with `TCP_NODELAY`, as Go's transport; or kube's `Client::try_from(config)` |
+//! | `rest.Config{QPS: 5, Burst: 10}` (client-side throttling)     | [`connect::builder`]`(config)?.with_layer(&`[`Throttle::new(5.0, 10)`](Throttle::new)`)`; kube's default is no client-side limit |
 //!
 //! Differences worth knowing: an apply is a [`Patch::Apply`] of any serializable value (a
 //! partial object or `serde_json::json!`) rather than a generated apply configuration;

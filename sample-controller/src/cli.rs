@@ -28,10 +28,11 @@ pub(crate) struct Args {
     /// never).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub(crate) resync: Duration,
-    /// Requests a second to the API server, watches included (client-go's QPS), for each of
-    /// the two clients: Kubernetes' own APIs, and Foos (Go's two clientsets). 0 (the
-    /// default, as in kube-rs) sets no client-side limit and leaves fairness to the API
-    /// server's priority and fairness; client-go's default is 5.
+    /// Requests a second to the API server, watches included (client-go's QPS), for each API
+    /// group-version: Events, Deployments, Leases and Foos each have their own bucket, as
+    /// client-go gives Go's sample-controller (it sets no QPS, so each group-version client
+    /// gets the default, 5). 0 (the default, as in kube-rs) sets no client-side limit and
+    /// leaves fairness to the API server's priority and fairness.
     #[arg(long, default_value_t = 0.0, value_parser = parse_qps)]
     pub(crate) kube_api_qps: f64,
     /// How many requests may go at once before --kube-api-qps paces them (client-go's

@@ -185,8 +185,10 @@ impl ControllerBuilder {
     /// Writes Foo statuses through `client` instead of the one Deployments go through.
     ///
     /// Go's sample-controller has two clientsets, one for Kubernetes' own APIs and one for
-    /// Foos, and client-go rate-limits each on its own; two clients, each behind its own
-    /// [`Throttle`](kube_gen::client::Throttle), behave the same way.
+    /// Foos; a second client keeps that split, e.g. with its own
+    /// [`Throttle`](kube_gen::client::Throttle) or credentials. (The `sample-controller`
+    /// binary uses one client with a bucket per API group-version, which is what client-go
+    /// gives the Go original.)
     pub fn foo_client(mut self, client: kube::Client) -> Self {
         self.foo_client = Some(client);
         self

@@ -85,10 +85,11 @@ async fn run_on_cluster(
 }
 
 /// The clients: one for Kubernetes' own APIs (Deployments, Events, Leases, the informers)
-/// and one for Foo status writes. With `--kube-api-qps` each is behind its own
-/// [`Throttle`], as Go's sample-controller has two clientsets and client-go rate-limits each
-/// on its own; without it they are one client. Both connect with TCP_NODELAY
-/// ([`connect::builder`]).
+/// and one for Foo status writes; here the same client, connected with TCP_NODELAY
+/// ([`connect::builder`]). With `--kube-api-qps` it is behind a
+/// [`Throttle::per_group_version`]: Events (`v1`), Deployments (`apps/v1`), Leases and Foos
+/// each get their own bucket, as Go's sample-controller gets from client-go when it sets no
+/// `QPS` (each group-version client of its two clientsets has its own).
 struct Clients {
     kube: kube::Client,
     foos: kube::Client,
@@ -96,21 +97,20 @@ struct Clients {
 
 impl Clients {
     fn new(config: kube::Config, args: &Args) -> kube::Result<Self> {
-        if args.kube_api_qps <= 0.0 {
-            let kube = connect::builder(config)?.build();
-            return Ok(Self {
-                foos: kube.clone(),
-                kube,
-            });
-        }
-        let throttled = |config: kube::Config| -> kube::Result<kube::Client> {
-            Ok(connect::builder(config)?
-                .with_layer(&Throttle::new(args.kube_api_qps, args.kube_api_burst))
-                .build())
+        let builder = connect::builder(config)?;
+        let client = if args.kube_api_qps > 0.0 {
+            builder
+                .with_layer(&Throttle::per_group_version(
+                    args.kube_api_qps,
+                    args.kube_api_burst,
+                ))
+                .build()
+        } else {
+            builder.build()
         };
         Ok(Self {
-            kube: throttled(config.clone())?,
-            foos: throttled(config)?,
+            foos: client.clone(),
+            kube: client,
         })
     }
 }

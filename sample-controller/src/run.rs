@@ -65,9 +65,8 @@ async fn run_on_cluster(
         }
     };
     let config = kube_config(args.kubeconfig.clone(), args.master.clone()).await?;
-    let clients = Clients::new(config, args).context("error building kubernetes client")?;
-    let client = clients.kube.clone();
-    let parts = build_controller(clients, args, health, metrics);
+    let client = kube_client(config, args).context("error building kubernetes client")?;
+    let parts = build_controller(client.clone(), args, health, metrics);
     let workers = usize::from(args.workers);
     if !args.leader_election.leader_elect {
         return run_controller(parts, workers, health, shutdown).await;
@@ -84,35 +83,22 @@ async fn run_on_cluster(
     led.unwrap_or(Ok(()))
 }
 
-/// The clients: one for Kubernetes' own APIs (Deployments, Events, Leases, the informers)
-/// and one for Foo status writes; here the same client, connected with TCP_NODELAY
-/// ([`connect::builder`]). With `--kube-api-qps` it is behind a
-/// [`Throttle::per_group_version`]: Events (`v1`), Deployments (`apps/v1`), Leases and Foos
-/// each get their own bucket, as Go's sample-controller gets from client-go when it sets no
-/// `QPS` (each group-version client of its two clientsets has its own).
-struct Clients {
-    kube: kube::Client,
-    foos: kube::Client,
-}
-
-impl Clients {
-    fn new(config: kube::Config, args: &Args) -> kube::Result<Self> {
-        let builder = connect::builder(config)?;
-        let client = if args.kube_api_qps > 0.0 {
-            builder
-                .with_layer(&Throttle::per_group_version(
-                    args.kube_api_qps,
-                    args.kube_api_burst,
-                ))
-                .build()
-        } else {
-            builder.build()
-        };
-        Ok(Self {
-            foos: client.clone(),
-            kube: client,
-        })
-    }
+/// kube's client for `config`, connected with TCP_NODELAY ([`connect::builder`]). With
+/// `--kube-api-qps` it is behind a [`Throttle::per_group_version`]: Events (`v1`),
+/// Deployments (`apps/v1`), Leases and Foos each get their own bucket, as Go's
+/// sample-controller gets from client-go when it sets no `QPS`.
+fn kube_client(config: kube::Config, args: &Args) -> kube::Result<kube::Client> {
+    let builder = connect::builder(config)?;
+    Ok(if args.kube_api_qps > 0.0 {
+        builder
+            .with_layer(&Throttle::per_group_version(
+                args.kube_api_qps,
+                args.kube_api_burst,
+            ))
+            .build()
+    } else {
+        builder.build()
+    })
 }
 
 /// The elector `--leader-elect-*` describe.
@@ -145,26 +131,23 @@ struct Parts {
 /// Builds the informers and the controller over them, without starting anything; adds the
 /// informers to `health` (they report "not started" until [`run_controller`]).
 fn build_controller(
-    clients: Clients,
+    client: kube::Client,
     args: &Args,
     health: &Health,
     metrics: &ControllerMetrics,
 ) -> Parts {
-    let Clients { kube: client, foos } = clients;
-    // One factory serves both kinds: Go needed two because it had two clientsets. Its
-    // list and watch calls are a handful, so they share the Deployments' client.
+    // One factory serves both kinds: Go needed two because it had two clientsets.
     let mut factory = SharedInformerFactory::builder(client.clone())
         .resync_period((!args.resync.is_zero()).then_some(args.resync));
     if let Some(namespace) = &args.namespace {
         factory = factory.namespace(namespace);
     }
     let factory = factory.build();
-    let (deployments, foo_informer) = (factory.informer::<Deployment>(), factory.informer::<Foo>());
-    health.add_informer("foos", &foo_informer);
+    let (deployments, foos) = (factory.informer::<Deployment>(), factory.informer::<Foo>());
+    health.add_informer("foos", &foos);
     health.add_informer("deployments", &deployments);
     let recorder = Recorder::new(client.clone(), CONTROLLER_AGENT_NAME);
-    let controller = Controller::builder(client, &deployments, &foo_informer, recorder.clone())
-        .foo_client(foos)
+    let controller = Controller::builder(client, &deployments, &foos, recorder.clone())
         .metrics(metrics)
         .build();
     Parts {

@@ -609,10 +609,8 @@ async fn a_nodelay_client_speaks_tls_auth_and_watch() -> anyhow::Result<()> {
 async fn a_throttled_client_paces_requests_beyond_its_burst() -> anyhow::Result<()> {
     let cluster = TestCluster::get();
     let ns = cluster.namespace("throttle").await?;
-    let kubeconfig = kube::config::Kubeconfig::read_from(cluster.kubeconfig())?;
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
     // 10 a second after a burst of 2: requests 3 to 7 wait 100 ms each.
-    let throttled = connect::builder(config)?
+    let throttled = connect::builder(config_from(cluster.kubeconfig()).await?)?
         .with_layer(&Throttle::new(10.0, 2))
         .build();
     let config_maps = Client::<ConfigMap>::namespaced(throttled, &ns);

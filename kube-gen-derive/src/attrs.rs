@@ -1,429 +1,243 @@
-//! Parses `#[kube(...)]` attributes with `syn::meta::parse_nested_meta`, keeping each value's
-//! span; misuse (unknown or duplicate keys, wrong value types) is recorded in the [`Ctxt`].
+//! The one table of `#[kube(...)]` keys: a darling struct whose fields are the keys. darling
+//! parses them, reports unknown keys with "did you mean", duplicates and bad values, each on its
+//! own span; `with = ...` on a field says how its value is read and checked. The rustdoc of
+//! `CustomResource` lists the same keys (a test below compares them).
 
-use proc_macro2::Span;
-use quote::ToTokens;
-use syn::meta::ParseNestedMeta;
-use syn::{LitStr, Path, Token, Type};
+use darling::FromDeriveInput;
+use syn::{LitStr, Meta, Path, Type};
 
-use crate::ctxt::Ctxt;
-use crate::suggest::unknown_key;
-use crate::values::{
-    boolean, deprecated, flag, int, nested, pair, schema_mode, skip_value, status, string,
-};
-use kube_gen_codegen::model::SchemaMode;
+use crate::nested;
+use crate::values::{self, Spanned, checked, flag, json_path, string};
+use kube_gen_codegen::model::{CrateOverrides, PrintColumn, Rule, Scale, SchemaMode};
+use kube_gen_codegen::names;
 
-/// Every key `#[kube(...)]` accepts, for "did you mean" suggestions.
-pub(crate) const KEYS: &[&str] = &[
-    "group",
-    "version",
-    "kind",
-    "struct",
-    "plural",
-    "singular",
-    "shortname",
-    "category",
-    "namespaced",
-    "root_fields",
-    "status",
-    "scale",
-    "printcolumn",
-    "selectable",
-    "validation",
-    "schema",
-    "served",
-    "storage",
-    "deprecated",
-    "label",
-    "annotation",
-    "derive",
-    "doc",
-    "crates",
-];
-
-/// A value with the span of the key that set it (for duplicate and "needs" errors).
-#[derive(Debug, Clone)]
-pub(crate) struct Spanned<T> {
-    pub(crate) key: Span,
-    pub(crate) value: T,
-}
-
-/// The raw contents of all `#[kube(...)]` attributes on the input.
-#[derive(Debug, Default)]
-pub(crate) struct Attrs {
-    /// Span of the first `#[kube]` attribute, where "missing key" errors go.
-    pub(crate) first_attr: Option<Span>,
-    /// Known keys that were written, even with an unusable value (no "missing" error for them).
-    pub(crate) seen: Vec<&'static str>,
-    pub(crate) group: Option<Spanned<LitStr>>,
-    pub(crate) version: Option<Spanned<LitStr>>,
-    pub(crate) kind: Option<Spanned<LitStr>>,
-    /// `struct = "Postgresql"`: the root type's name, for kinds that can't be one.
-    pub(crate) struct_name: Option<Spanned<LitStr>>,
-    pub(crate) plural: Option<Spanned<LitStr>>,
-    pub(crate) singular: Option<Spanned<LitStr>>,
+/// Everything `#[kube(...)]` says; keys marked as aliases are our older names for
+/// kube-derive's.
+#[derive(Debug, FromDeriveInput)]
+#[darling(attributes(kube))]
+pub(crate) struct KubeAttrs {
+    /// API group.
+    #[darling(default, with = |m| checked(m, "\"example.com\"", names::check_group).map(Some))]
+    pub(crate) group: Option<LitStr>,
+    /// API version.
+    #[darling(default, with = |m| checked(m, "\"v1\"", names::check_version).map(Some))]
+    pub(crate) version: Option<LitStr>,
+    /// Kind; also the root type's name unless `root` says otherwise.
+    #[darling(default, with = |m| checked(m, "\"Foo\"", names::check_kind).map(Some))]
+    pub(crate) kind: Option<LitStr>,
+    /// The root type's name (kube-derive's key).
+    #[darling(default, with = |m| checked(m, "\"Foo\"", names::check_type_name).map(Some))]
+    pub(crate) root: Option<LitStr>,
+    /// Alias of `root` (our older name).
+    #[darling(default, rename = "struct", with = |m| checked(m, "\"Foo\"", names::check_type_name).map(Some))]
+    pub(crate) struct_: Option<LitStr>,
+    #[darling(default, with = |m| checked(m, "\"foos\"", |v| names::check_name("plural", v)).map(Some))]
+    pub(crate) plural: Option<LitStr>,
+    #[darling(default, with = |m| checked(m, "\"foo\"", |v| names::check_name("singular", v)).map(Some))]
+    pub(crate) singular: Option<LitStr>,
+    #[darling(multiple, rename = "shortname", with = |m| checked(m, "\"fo\"", |v| names::check_name("short name", v)))]
     pub(crate) shortnames: Vec<LitStr>,
+    #[darling(multiple, rename = "category", with = |m| checked(m, "\"all\"", |v| names::check_name("category", v)))]
     pub(crate) categories: Vec<LitStr>,
+    #[darling(default, with = |m| flag(m).map(Some))]
     pub(crate) namespaced: Option<Spanned<bool>>,
+    /// The spec's fields at the top level of the object (kube-derive's key).
+    #[darling(default, with = |m| flag(m).map(Some))]
+    pub(crate) no_spec: Option<Spanned<bool>>,
+    /// Alias of `no_spec` (our older name).
+    #[darling(default, with = |m| flag(m).map(Some))]
     pub(crate) root_fields: Option<Spanned<bool>>,
-    pub(crate) status: Option<Spanned<Type>>,
+    #[darling(default, with = |m| values::status(m).map(Some))]
+    pub(crate) status: Option<Type>,
+    #[darling(default, with = |m| spanned(m, nested::scale).map(Some))]
     pub(crate) scale: Option<Spanned<Scale>>,
-    pub(crate) printcolumns: Vec<Spanned<PrintColumn>>,
+    #[darling(multiple, rename = "printcolumn", with = nested::print_column)]
+    pub(crate) printcolumns: Vec<PrintColumn>,
+    #[darling(multiple, rename = "selectable", with = |m| checked(m, "\".spec.color\"", json_path))]
     pub(crate) selectable: Vec<LitStr>,
-    pub(crate) validations: Vec<Spanned<Validation>>,
+    #[darling(multiple, rename = "validation", with = nested::validation)]
+    pub(crate) validations: Vec<Rule>,
+    #[darling(default, with = |m| spanned(m, values::schema_mode).map(Some))]
     pub(crate) schema: Option<Spanned<SchemaMode>>,
+    #[darling(default, with = |m| flag(m).map(Some))]
     pub(crate) served: Option<Spanned<bool>>,
+    #[darling(default, with = |m| flag(m).map(Some))]
     pub(crate) storage: Option<Spanned<bool>>,
-    pub(crate) deprecated: Option<Spanned<Option<String>>>,
+    #[darling(default, with = |m| values::deprecated(m).map(Some))]
+    pub(crate) deprecated: Option<Option<String>>,
+    #[darling(multiple, rename = "label", with = values::pair)]
     pub(crate) labels: Vec<(LitStr, LitStr)>,
+    #[darling(multiple, rename = "annotation", with = values::pair)]
     pub(crate) annotations: Vec<(LitStr, LitStr)>,
+    #[darling(multiple, rename = "derive", with = values::derive)]
     pub(crate) derives: Vec<Path>,
-    pub(crate) doc: Option<Spanned<LitStr>>,
-    pub(crate) crates: Crates,
+    #[darling(multiple, rename = "attr", with = values::attr)]
+    pub(crate) root_attrs: Vec<Meta>,
+    #[darling(default, with = |m| string(m, "\"A Foo.\"").map(Some))]
+    pub(crate) doc: Option<LitStr>,
+    #[darling(default, with = |m| nested::crates(m).map(Some))]
+    pub(crate) crates: Option<CrateOverrides>,
+    /// Client-side CEL validation methods (kube's `cel` feature).
+    #[darling(default, with = |m| flag(m).map(Some))]
+    pub(crate) cel: Option<Spanned<bool>>,
+    /// The typed facades `FooClient`, `FooLister`, `FooInformer` (ours; off by default).
+    #[darling(default, with = |m| flag(m).map(Some))]
+    pub(crate) facades: Option<Spanned<bool>>,
 }
 
-/// `scale(spec_replicas_path = "...", status_replicas_path = "...", label_selector_path = "...")`.
-#[derive(Debug, Default)]
-pub(crate) struct Scale {
-    pub(crate) spec_replicas_path: Option<LitStr>,
-    pub(crate) status_replicas_path: Option<LitStr>,
-    pub(crate) label_selector_path: Option<LitStr>,
+/// `parse(meta)` with the span of the key.
+fn spanned<T>(meta: &Meta, parse: fn(&Meta) -> darling::Result<T>) -> darling::Result<Spanned<T>> {
+    let span = syn::spanned::Spanned::span(meta.path());
+    parse(meta).map(|value| Spanned { span, value })
 }
 
-/// `printcolumn(name = "...", type = "...", json_path = "...", ...)`.
-#[derive(Debug, Default)]
-pub(crate) struct PrintColumn {
-    pub(crate) name: Option<LitStr>,
-    pub(crate) type_: Option<LitStr>,
-    pub(crate) json_path: Option<LitStr>,
-    pub(crate) description: Option<LitStr>,
-    pub(crate) format: Option<LitStr>,
-    pub(crate) priority: Option<i32>,
-}
-
-/// `validation = "rule"` or `validation(rule = "...", message = "...", ...)`.
-#[derive(Debug, Default)]
-pub(crate) struct Validation {
-    pub(crate) rule: Option<LitStr>,
-    pub(crate) message: Option<LitStr>,
-    pub(crate) message_expression: Option<LitStr>,
-    pub(crate) reason: Option<LitStr>,
-    pub(crate) field_path: Option<LitStr>,
-    pub(crate) optional_old_self: Option<bool>,
-}
-
-/// `crates(kube_gen = ::kube_gen, kube = ::kube, ...)`.
-#[derive(Debug, Default)]
-pub(crate) struct Crates {
-    pub(crate) kube_gen: Option<Path>,
-    pub(crate) kube: Option<Path>,
-    pub(crate) k8s_openapi: Option<Path>,
-    pub(crate) serde: Option<Path>,
-    pub(crate) schemars: Option<Path>,
-}
-
-impl Attrs {
-    /// Reads every `#[kube(...)]` attribute of `attrs`, recording misuse in `cx`.
-    pub(crate) fn parse(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
-        let mut out = Attrs::default();
-        for attr in attrs.iter().filter(|a| a.path().is_ident("kube")) {
-            out.first_attr.get_or_insert_with(|| {
-                attr.path()
-                    .get_ident()
-                    .map_or_else(Span::call_site, |i| i.span())
-            });
-            if let Err(err) = attr.parse_nested_meta(|meta| out.key(cx, meta)) {
-                cx.syn_error(err);
-            }
-        }
-        out
+impl KubeAttrs {
+    /// The root type's name as written: `root`, its alias `struct`, else the kind.
+    pub(crate) fn root_or_kind(&self) -> Option<&LitStr> {
+        self.root
+            .as_ref()
+            .or(self.struct_.as_ref())
+            .or(self.kind.as_ref())
     }
 
-    fn key(&mut self, cx: &Ctxt, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
-        let span = meta.path.span_of_key();
-        let name = meta.path.to_token_stream().to_string().replace(' ', "");
-        if let Some(known) = KEYS.iter().find(|k| **k == name) {
-            self.seen.push(known);
-        }
-        match name.as_str() {
-            "group" => set(
-                cx,
-                &mut self.group,
-                span,
-                "group",
-                string(cx, &meta, "group", "\"example.com\"")?,
-            ),
-            "version" => set(
-                cx,
-                &mut self.version,
-                span,
-                "version",
-                string(cx, &meta, "version", "\"v1\"")?,
-            ),
-            "kind" => set(
-                cx,
-                &mut self.kind,
-                span,
-                "kind",
-                string(cx, &meta, "kind", "\"Foo\"")?,
-            ),
-            "struct" => set(
-                cx,
-                &mut self.struct_name,
-                span,
-                "struct",
-                string(cx, &meta, "struct", "\"Foo\"")?,
-            ),
-            "plural" => set(
-                cx,
-                &mut self.plural,
-                span,
-                "plural",
-                string(cx, &meta, "plural", "\"foos\"")?,
-            ),
-            "singular" => set(
-                cx,
-                &mut self.singular,
-                span,
-                "singular",
-                string(cx, &meta, "singular", "\"foo\"")?,
-            ),
-            "shortname" => self
-                .shortnames
-                .extend(string(cx, &meta, "shortname", "\"fo\"")?),
-            "category" => self
-                .categories
-                .extend(string(cx, &meta, "category", "\"all\"")?),
-            "selectable" => {
-                self.selectable
-                    .extend(string(cx, &meta, "selectable", "\".spec.color\"")?)
-            }
-            "namespaced" => set(
-                cx,
-                &mut self.namespaced,
-                span,
-                "namespaced",
-                flag(cx, &meta, "namespaced")?,
-            ),
-            "root_fields" => set(
-                cx,
-                &mut self.root_fields,
-                span,
-                "root_fields",
-                flag(cx, &meta, "root_fields")?,
-            ),
-            "served" => set(
-                cx,
-                &mut self.served,
-                span,
-                "served",
-                boolean(cx, &meta, "served")?,
-            ),
-            "storage" => set(
-                cx,
-                &mut self.storage,
-                span,
-                "storage",
-                boolean(cx, &meta, "storage")?,
-            ),
-            "status" => set(cx, &mut self.status, span, "status", status(cx, &meta)?),
-            "schema" => set(
-                cx,
-                &mut self.schema,
-                span,
-                "schema",
-                schema_mode(cx, &meta)?,
-            ),
-            "doc" => set(
-                cx,
-                &mut self.doc,
-                span,
-                "doc",
-                string(cx, &meta, "doc", "\"A Foo.\"")?,
-            ),
-            "deprecated" => set(
-                cx,
-                &mut self.deprecated,
-                span,
-                "deprecated",
-                deprecated(cx, &meta)?,
-            ),
-            "derive" => {
-                if let Some(lit) = string(cx, &meta, "derive", "\"PartialEq\"")? {
-                    match lit.parse::<Path>() {
-                        Ok(path) => self.derives.push(path),
-                        Err(_) => cx.error_spanned_by(
-                            &lit,
-                            "`derive` expects a trait path in a string, like \"PartialEq\"",
-                        ),
-                    }
+    /// `no_spec` or its alias `root_fields`.
+    pub(crate) fn no_spec(&self) -> Option<&Spanned<bool>> {
+        self.no_spec.as_ref().or(self.root_fields.as_ref())
+    }
+}
+
+/// What the fallback root type needs, read leniently (unknown keys and values of any kind are
+/// let through) when [`KubeAttrs`] reported errors.
+#[derive(Debug, FromDeriveInput)]
+#[darling(attributes(kube), allow_unknown_fields)]
+pub(crate) struct Identity {
+    #[darling(default, with = lenient)]
+    pub(crate) group: Option<syn::Expr>,
+    #[darling(default, with = lenient)]
+    pub(crate) version: Option<syn::Expr>,
+    #[darling(default, with = lenient)]
+    pub(crate) kind: Option<syn::Expr>,
+    #[darling(default, with = lenient)]
+    pub(crate) root: Option<syn::Expr>,
+    #[darling(default, rename = "struct", with = lenient)]
+    pub(crate) struct_: Option<syn::Expr>,
+    #[darling(default, with = lenient)]
+    pub(crate) status: Option<syn::Expr>,
+}
+
+fn lenient(meta: &Meta) -> darling::Result<Option<syn::Expr>> {
+    Ok(match meta {
+        Meta::NameValue(nv) => Some(nv.value.clone()),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::{DeriveInput, parse_quote};
+
+    fn errors(input: DeriveInput) -> String {
+        syn::Error::from(KubeAttrs::from_derive_input(&input).unwrap_err())
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn kube_derive_keys_and_our_aliases_parse() {
+        let input: DeriveInput = parse_quote! {
+            #[kube(group = "clux.dev", version = "v1", kind = "Foo", root = "FooCrd", no_spec)]
+            #[kube(struct = "Other", root_fields, served, storage = false, facades, cel)]
+            #[kube(crates(kube_core = "::kube::core", serde_json = ::serde_json, std = "::std"))]
+            #[kube(attr = "allow(deprecated)", validation = Rule::new("self.x").message("m"))]
+            #[kube(printcolumn = r#"{"name":"Spec", "type":"string", "jsonPath":".spec.name"}"#)]
+            struct FooSpec { x: i32 }
+        };
+        let attrs = KubeAttrs::from_derive_input(&input).unwrap();
+        assert_eq!(attrs.root.unwrap().value(), "FooCrd");
+        assert_eq!(attrs.struct_.unwrap().value(), "Other");
+        assert!(attrs.no_spec.unwrap().value && attrs.root_fields.unwrap().value);
+        assert!(attrs.served.unwrap().value && !attrs.storage.unwrap().value);
+        assert_eq!(attrs.root_attrs, [parse_quote!(allow(deprecated))]);
+        assert_eq!(attrs.printcolumns[0].json_path, ".spec.name");
+        let crates = attrs.crates.unwrap();
+        assert_eq!(crates.kube_core, Some(parse_quote!(::kube::core)));
+    }
+
+    #[test]
+    fn every_bad_key_is_reported_at_once_with_suggestions() {
+        let message = errors(parse_quote! {
+            #[kube(group = "example", version = "v1", kind = "Foo", shortnames = "fo")]
+            #[kube(namespace, printcolumn(name = "A", type_ = "int", json_path = ".a"))]
+            struct FooSpec { x: i32 }
+        });
+        let lines: Vec<_> = message.lines().collect();
+        assert_eq!(lines.len(), 4, "{message}");
+        assert!(
+            lines[0].starts_with("group `example` must be a domain"),
+            "{message}"
+        );
+        assert!(message.contains("Did you mean `shortname`?"), "{message}");
+        assert!(message.contains("Did you mean `namespaced`?"), "{message}");
+        assert!(message.contains("unknown column type `int`"), "{message}");
+    }
+
+    /// The keys darling accepts, read from this file's `KubeAttrs`: field names or `rename`s.
+    fn accepted_keys() -> Vec<String> {
+        let file = syn::parse_file(include_str!("attrs.rs")).unwrap();
+        let attrs = file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Struct(s) if s.ident == "KubeAttrs" => Some(s),
+                _ => None,
+            })
+            .unwrap();
+        attrs
+            .fields
+            .iter()
+            .map(|field| {
+                let mut key = field.ident.as_ref().unwrap().to_string();
+                for attr in field.attrs.iter().filter(|a| a.path().is_ident("darling")) {
+                    let _ = attr.parse_nested_meta(|meta| {
+                        if meta.path.is_ident("rename") {
+                            key = meta.value()?.parse::<LitStr>()?.value();
+                        } else if meta.input.peek(syn::Token![=]) {
+                            meta.value()?.parse::<syn::Expr>()?;
+                        }
+                        Ok(())
+                    });
                 }
-            }
-            "label" => self.labels.extend(pair(cx, &meta, "label")?),
-            "annotation" => self.annotations.extend(pair(cx, &meta, "annotation")?),
-            "scale" => {
-                let keys = &[
-                    "spec_replicas_path",
-                    "status_replicas_path",
-                    "label_selector_path",
-                ];
-                let scale = nested(
-                    cx,
-                    &meta,
-                    "scale",
-                    |s: &mut Scale, key, meta| {
-                        match key {
-                            "spec_replicas_path" => {
-                                s.spec_replicas_path = string(cx, meta, key, "\".spec.replicas\"")?
-                            }
-                            "status_replicas_path" => {
-                                s.status_replicas_path =
-                                    string(cx, meta, key, "\".status.replicas\"")?
-                            }
-                            "label_selector_path" => {
-                                s.label_selector_path =
-                                    string(cx, meta, key, "\".status.selector\"")?
-                            }
-                            _ => return Ok(false),
-                        }
-                        Ok(true)
-                    },
-                    keys,
-                )?;
-                set(cx, &mut self.scale, span, "scale", scale);
-            }
-            "printcolumn" => {
-                let keys = &[
-                    "name",
-                    "type",
-                    "json_path",
-                    "description",
-                    "format",
-                    "priority",
-                ];
-                let column = nested(
-                    cx,
-                    &meta,
-                    "printcolumn",
-                    |c: &mut PrintColumn, key, meta| {
-                        match key {
-                            "name" => c.name = string(cx, meta, key, "\"Replicas\"")?,
-                            "type" => c.type_ = string(cx, meta, key, "\"integer\"")?,
-                            "json_path" => {
-                                c.json_path = string(cx, meta, key, "\".spec.replicas\"")?
-                            }
-                            "description" => c.description = string(cx, meta, key, "\"...\"")?,
-                            "format" => c.format = string(cx, meta, key, "\"int32\"")?,
-                            "priority" => c.priority = int(cx, meta, key)?,
-                            _ => return Ok(false),
-                        }
-                        Ok(true)
-                    },
-                    keys,
-                )?;
-                self.printcolumns
-                    .extend(column.map(|value| Spanned { key: span, value }));
-            }
-            "validation" => {
-                let validation = if meta.input.peek(Token![=]) {
-                    string(cx, &meta, "validation", "\"self.spec.replicas <= 10\"")?.map(|rule| {
-                        Validation {
-                            rule: Some(rule),
-                            ..Default::default()
-                        }
-                    })
-                } else {
-                    let keys = &[
-                        "rule",
-                        "message",
-                        "message_expression",
-                        "reason",
-                        "field_path",
-                        "optional_old_self",
-                    ];
-                    nested(
-                        cx,
-                        &meta,
-                        "validation",
-                        |v: &mut Validation, key, meta| {
-                            match key {
-                                "rule" => {
-                                    v.rule = string(cx, meta, key, "\"self.replicas <= 10\"")?
-                                }
-                                "message" => v.message = string(cx, meta, key, "\"...\"")?,
-                                "message_expression" => {
-                                    v.message_expression = string(cx, meta, key, "\"...\"")?
-                                }
-                                "reason" => {
-                                    v.reason = string(cx, meta, key, "\"FieldValueInvalid\"")?
-                                }
-                                "field_path" => {
-                                    v.field_path = string(cx, meta, key, "\".spec.replicas\"")?
-                                }
-                                "optional_old_self" => {
-                                    v.optional_old_self = boolean(cx, meta, key)?
-                                }
-                                _ => return Ok(false),
-                            }
-                            Ok(true)
-                        },
-                        keys,
-                    )?
-                };
-                self.validations
-                    .extend(validation.map(|value| Spanned { key: span, value }));
-            }
-            "crates" => {
-                let keys = &["kube_gen", "kube", "k8s_openapi", "serde", "schemars"];
-                if let Some(crates) = nested(
-                    cx,
-                    &meta,
-                    "crates",
-                    |c: &mut Crates, key, meta| {
-                        let slot = match key {
-                            "kube_gen" => &mut c.kube_gen,
-                            "kube" => &mut c.kube,
-                            "k8s_openapi" => &mut c.k8s_openapi,
-                            "serde" => &mut c.serde,
-                            "schemars" => &mut c.schemars,
-                            _ => return Ok(false),
-                        };
-                        *slot = Some(meta.value()?.parse::<Path>()?);
-                        Ok(true)
-                    },
-                    keys,
-                )? {
-                    self.crates = crates;
-                }
-            }
-            _ => {
-                skip_value(&meta)?;
-                cx.error_spanned_by(&meta.path, unknown_key("#[kube(...)]", &name, KEYS));
-            }
-        }
-        Ok(())
+                key
+            })
+            .collect()
     }
-}
 
-/// Span of a key, whether a plain ident or a path.
-trait SpanOfKey {
-    fn span_of_key(&self) -> Span;
-}
-
-impl SpanOfKey for Path {
-    fn span_of_key(&self) -> Span {
-        self.segments
-            .first()
-            .map_or_else(Span::call_site, |s| s.ident.span())
+    /// The keys in the attribute tables of `CustomResource`'s rustdoc: the first word of each
+    /// row's first column.
+    fn documented_keys() -> Vec<String> {
+        let docs = include_str!("lib.rs");
+        let start = docs.find("/// # Required attributes").unwrap();
+        let end = docs.find("/// Every attribute at once").unwrap();
+        docs[start..end]
+            .lines()
+            .filter_map(|line| line.strip_prefix("/// | `"))
+            .map(|cell| {
+                cell.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect()
+            })
+            .collect()
     }
-}
 
-/// Stores a single-valued key, reporting a duplicate on the second key.
-fn set<T>(cx: &Ctxt, slot: &mut Option<Spanned<T>>, key: Span, name: &str, value: Option<T>) {
-    let Some(value) = value else { return };
-    if slot.is_some() {
-        cx.error_at(key, format!("duplicate `{name}`; it can be set only once"));
-        return;
+    #[test]
+    fn the_rustdoc_tables_list_exactly_the_accepted_keys() {
+        let (mut accepted, mut documented) = (accepted_keys(), documented_keys());
+        accepted.sort();
+        documented.sort();
+        documented.dedup();
+        assert_eq!(accepted, documented);
     }
-    *slot = Some(Spanned { key, value });
 }

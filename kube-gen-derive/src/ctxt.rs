@@ -38,6 +38,32 @@ impl Ctxt {
             .push(err);
     }
 
+    /// Records every error darling found, each on its own span; an unknown key with no close
+    /// match also says where the keys are listed (darling lists them only for short lists).
+    pub(crate) fn darling(&self, err: darling::Error) {
+        for err in err.flatten() {
+            let span = err.explicit_span();
+            let message = err.to_string();
+            // `Unknown field: `x``, with neither a suggestion nor a list of keys after it.
+            let unmatched =
+                message.starts_with("Unknown field: `") && message.matches('`').count() == 2;
+            match span {
+                Some(span) if unmatched => self.error_at(
+                    span,
+                    format!(
+                        "{message}; the keys of `#[kube(...)]` are listed in the docs of \
+                         `kube_gen::CustomResource`"
+                    ),
+                ),
+                Some(span) if message.starts_with("Duplicate field `") => self.error_at(
+                    span,
+                    format!("{message}: it can be set only once; remove all but one"),
+                ),
+                _ => self.syn_error(err.into()),
+            }
+        }
+    }
+
     /// Consumes the context: `Err` with every recorded error, in order, if there was any.
     pub(crate) fn check(self) -> Result<(), Vec<syn::Error>> {
         let errors = self.errors.borrow_mut().take().expect("Ctxt checked twice");

@@ -11,7 +11,7 @@
 mod attrs;
 mod ctxt;
 mod expand;
-mod suggest;
+mod nested;
 mod validate;
 mod values;
 
@@ -41,10 +41,17 @@ mod values;
 ///   `ClusterResourceScope`) through kube's blanket impl, so `kube::Api<Foo>` just works;
 /// - `Foo::crd()`: the apiextensions v1 `CustomResourceDefinition`, with a **structural**
 ///   OpenAPI v3 schema that the apiserver accepts, and kube's `CustomResourceExt`;
-/// - the typed facades `FooClient`, `FooLister` and `FooInformer` (see [What you get](#what-you-get)).
+/// - with `cel`, `Foo::validate_cel()` and `Foo::validate_cel_update(&old)`;
+/// - with `facades`, the typed facades `FooClient`, `FooLister` and `FooInformer` (see
+///   [Facades](#facades)).
 ///
-/// The spec (and status) need `Serialize`, `Deserialize`, `Clone`, `Debug` and, unless the
-/// schema is manual or disabled, `JsonSchema` (schemars 1.x).
+/// That is what kube-derive's `CustomResource` generates, so swapping `kube::CustomResource`
+/// for `kube_gen::CustomResource` adds no names to your module (see
+/// [From kube-derive](#from-kube-derive)).
+///
+/// The spec (a struct with named fields, or an enum) and the status need `Serialize`,
+/// `Deserialize`, `Clone`, `Debug` and, unless the schema is manual or disabled, `JsonSchema`
+/// (schemars 1.x) or kube's `KubeSchema`.
 ///
 /// ```
 /// use kube_gen::CustomResource;
@@ -96,11 +103,14 @@ mod values;
 /// # }
 /// ```
 ///
-/// # What you get
+/// # Facades
 ///
-/// Besides `Foo`, three typed facades named as client-go names them. They are type aliases of
-/// kube-gen's generic runtime, so every method is documented there and a `FooClient` goes
-/// wherever a `Client<Foo>` is expected:
+/// With `#[kube(facades)]`, three typed facades named as client-go names them. They are type
+/// aliases of kube-gen's generic runtime, so every method is documented there and a
+/// `FooClient` goes wherever a `Client<Foo>` is expected; without `facades`, write the generic
+/// types (`Client<Foo>`, `Lister<Foo>`, `Informer<Foo>`), which always work. They are opt-in
+/// because they add names to your module: kinds `Keycloak` and `KeycloakClient` side by side
+/// would both define `KeycloakClient`.
 ///
 /// | item | is | client-go |
 /// |---|---|---|
@@ -116,7 +126,7 @@ mod values;
 /// # use schemars::JsonSchema;
 /// # use serde::{Deserialize, Serialize};
 /// # #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
-/// # #[kube(group = "example.com", version = "v1", kind = "Foo", namespaced)]
+/// # #[kube(group = "example.com", version = "v1", kind = "Foo", namespaced, facades)]
 /// # pub struct FooSpec { pub replicas: i32 }
 /// use std::time::Duration;
 /// use kube_gen::informer::SharedInformerFactory;
@@ -144,35 +154,42 @@ mod values;
 /// |---|---|
 /// | `group = "example.com"` | API group: a DNS subdomain with at least one dot |
 /// | `version = "v1"` | API version: `v1`, `v1beta2`, `v2alpha1`, ... |
-/// | `kind = "Foo"` | Kind: ASCII letters, digits and `-`, starting with a letter; also the name of the root type when it is UpperCamelCase (else see `struct`) |
+/// | `kind = "Foo"` | Kind: ASCII letters, digits and `-`, starting with a letter; also the name of the root type when it is UpperCamelCase (else see `root`) |
 ///
 /// # Optional attributes
 ///
-/// Attributes may be spread over several `#[kube(...)]`; keys marked *many* can repeat.
+/// Attributes may be spread over several `#[kube(...)]`; keys marked *many* can repeat. Every
+/// key and syntax of kube-derive 5.0 is accepted with the same meaning; *alias* marks our
+/// older name for one of its keys.
 ///
 /// | attribute | effect |
 /// |---|---|
-/// | `struct = "Postgresql"` | name of the root type, when it can't be the kind (`kind = "postgresql"`); the API still sees only the kind |
+/// | `root = "Postgresql"` | name of the root type, when it can't be the kind (`kind = "postgresql"`); the API still sees only the kind |
+/// | `struct = "Postgresql"` | *alias* of `root` |
 /// | `namespaced` | namespaced scope (the default is cluster scope) |
-/// | `root_fields` | the struct's fields sit at the top level of the object, next to `metadata`, instead of under `spec` (for CRDs without a `spec`, like ConfigMap-style `data` kinds): the root's `spec` field is `#[serde(flatten)]`ed |
+/// | `no_spec` | the spec's fields sit at the top level of the object, next to `metadata`, instead of under `spec` (for CRDs without a `spec`, like ConfigMap-style `data` kinds): the root's `spec` field is `#[serde(flatten)]`ed; JSON paths then leave out `.spec` |
+/// | `root_fields` | *alias* of `no_spec` |
 /// | `plural = "foos"` | plural name; default: lowercase kind with English rules (`policies`, `boxes`) |
 /// | `singular = "foo"` | singular name; default: lowercase kind |
 /// | `shortname = "fo"` (*many*) | short names for `kubectl get fo` |
 /// | `category = "all"` (*many*) | categories for `kubectl get all` |
 /// | `status = "FooStatus"` | adds `status: Option<FooStatus>` and the status subresource (`status = FooStatus` works too) |
-/// | `scale(spec_replicas_path = ".spec.replicas", status_replicas_path = ".status.replicas", label_selector_path = ".status.selector")` | the scale subresource (needs `status`; the selector path is optional) |
-/// | `printcolumn(name = "Replicas", type = "integer", json_path = ".spec.replicas", description = "...", format = "int32", priority = 0)` (*many*) | `kubectl get` columns; `type` is `integer`, `number`, `string`, `boolean` or `date` |
+/// | `scale(spec_replicas_path = ".spec.replicas", status_replicas_path = ".status.replicas", label_selector_path = ".status.selector")` | the scale subresource (needs `status`; the selector path is optional); kube-derive's JSON string `scale = r#"{"specReplicasPath": ...}"#` works too |
+/// | `printcolumn(name = "Replicas", type_ = "integer", json_path = ".spec.replicas", description = "...", format = "int32", priority = 0)` (*many*) | `kubectl get` columns; `type_` (or `type`) is `integer`, `number`, `string`, `boolean` or `date`; kube-derive's JSON string `printcolumn = r#"{"name": ..., "type": ..., "jsonPath": ...}"#` works too |
 /// | `selectable = ".spec.color"` (*many*) | field selectors (`selectableFields`) |
-/// | `validation = "CEL rule"` or `validation(rule = "...", message = "...", message_expression = "...", reason = "FieldValueInvalid", field_path = ".spec.x", optional_old_self = true)` (*many*) | CEL rules at the root of the schema (`x-kubernetes-validations`) |
+/// | `validation = "CEL rule"`, `validation = Rule::new("...").message("...")` or `validation(rule = "...", message = "...", message_expression = "...", reason = "FieldValueInvalid", field_path = ".spec.x", optional_old_self = true)` (*many*) | CEL rules at the root of the schema (`x-kubernetes-validations`); an expression is anything that converts into kube's `Rule` (kube's `Rule`, `Message` and `Reason` are in scope), evaluated in `crd()` |
+/// | `cel` | `Foo::validate_cel()` and `Foo::validate_cel_update(&old)`: the CRD's CEL rules run client-side, with kube's `cel` feature; needs the derived schema |
 /// | `schema = "derived"` / `"manual"` / `"disabled"` | where the schema comes from: the root derives `JsonSchema` (default); you implement `JsonSchema` for the root yourself; or no schema at all (`x-kubernetes-preserve-unknown-fields`, nothing needs `JsonSchema`) |
-/// | `served = false` | the apiserver does not serve this version (default `true`) |
-/// | `storage = false` | not the storage version (default `true`; `kube_gen::codegen::merge_crds` picks one when merging) |
+/// | `served` or `served = false` | whether the apiserver serves this version (default `true`) |
+/// | `storage` or `storage = false` | whether this is the storage version (default `true`; `kube_gen::codegen::merge_crds` picks one when merging) |
 /// | `deprecated` or `deprecated = "warning"` | marks the version deprecated, with an optional custom warning |
-/// | `label("key", "value")` (*many*) | label on the `CustomResourceDefinition` object |
-/// | `annotation("key", "value")` (*many*) | annotation on the `CustomResourceDefinition` object |
+/// | `label("key", "value")` (*many*) | label on the `CustomResourceDefinition` and on objects made by `Foo::new` |
+/// | `annotation("key", "value")` (*many*) | annotation on the `CustomResourceDefinition` and on objects made by `Foo::new` |
 /// | `derive = "PartialEq"` (*many*) | extra derive on the root type |
+/// | `attr = "allow(deprecated)"` (*many*) | extra attribute on the root type, after its derives; not `derive`, `serde` or `schemars`, which the derive writes itself |
 /// | `doc = "..."` | doc comment of the root type, and the root schema's description |
-/// | `crates(kube_gen = ::kube_gen, kube = ..., k8s_openapi = ..., serde = ..., schemars = ...)` | crate paths generated code uses; by default everything goes through `::kube_gen`'s re-exports, so `kube-gen` is the only dependency you need. Overrides must be the same versions kube-gen uses. |
+/// | `crates(kube_gen = ::kube_gen, kube = ..., kube_core = ..., k8s_openapi = ..., serde = ..., serde_json = ..., schemars = ..., std = ...)` | crate paths the generated code uses, each a path or a string (`kube_core = "::kube::core"`); by default everything goes through `::kube_gen`'s re-exports (`kube_core` through `kube`), so `kube-gen` is the only dependency you need. Overrides must be the same versions kube-gen uses. `serde_json` is accepted for kube-derive's sake and not used |
+/// | `facades` or `facades = false` | the typed facades `FooClient`, `FooLister` and `FooInformer` (see [Facades](#facades)); off by default |
 ///
 /// Every attribute at once:
 ///
@@ -186,15 +203,16 @@ mod values;
 /// #[kube(plural = "foos", singular = "foo", shortname = "fo", category = "all", namespaced)]
 /// #[kube(status = "FooStatus")]
 /// #[kube(scale(spec_replicas_path = ".spec.replicas", status_replicas_path = ".status.replicas"))]
-/// #[kube(printcolumn(name = "Replicas", type = "integer", json_path = ".spec.replicas"))]
-/// #[kube(printcolumn(name = "Age", type = "date", json_path = ".metadata.creationTimestamp"))]
+/// #[kube(printcolumn(name = "Replicas", type_ = "integer", json_path = ".spec.replicas"))]
+/// #[kube(printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#)]
 /// #[kube(selectable = ".spec.deploymentName")]
 /// #[kube(validation = "self.spec.replicas <= 10")]
-/// #[kube(validation(rule = "self.metadata.name.size() <= 40", message = "name too long"))]
-/// #[kube(schema = "derived", served = true, storage = true, deprecated = "use v1")]
+/// #[kube(validation = Rule::new("self.metadata.name.size() <= 40").message("name too long"))]
+/// #[kube(validation(rule = "self.spec.deploymentName != ''", reason = "FieldValueRequired"))]
+/// #[kube(cel, schema = "derived", served, storage = true, deprecated = "use v1")]
 /// #[kube(label("app.kubernetes.io/part-of", "sample"), annotation("example.com/owner", "me"))]
-/// #[kube(derive = "PartialEq", doc = "A Foo runs a Deployment.")]
-/// #[kube(crates(kube_gen = ::kube_gen))]
+/// #[kube(derive = "PartialEq", attr = "allow(deprecated)", doc = "A Foo runs a Deployment.")]
+/// #[kube(crates(kube_gen = ::kube_gen, std = "::std"), facades)]
 /// #[serde(rename_all = "camelCase")]
 /// pub struct FooSpec {
 ///     pub deployment_name: String,
@@ -209,9 +227,14 @@ mod values;
 /// let version = &Foo::crd().spec.versions[0];
 /// assert_eq!(version.deprecation_warning.as_deref(), Some("use v1"));
 /// assert_eq!(version.additional_printer_columns.as_ref().unwrap().len(), 2);
+///
+/// let foo = Foo::new("example", FooSpec { deployment_name: "web".into(), replicas: 11 });
+/// assert_eq!(foo.metadata.labels.as_ref().unwrap()["app.kubernetes.io/part-of"], "sample");
+/// assert!(foo.validate_cel().is_err()); // 11 > 10, checked without a cluster
+/// let _lister: Option<FooLister> = None; // `facades`
 /// ```
 ///
-/// A lowercase kind, as zalando's postgres-operator has: `struct` names the Rust type, and the
+/// A lowercase kind, as zalando's postgres-operator has: `root` names the Rust type, and the
 /// API (the CRD, `apiVersion`/`kind` in JSON, `Resource::kind`) still sees `postgresql`:
 ///
 /// ```
@@ -221,7 +244,7 @@ mod values;
 /// use serde::{Deserialize, Serialize};
 ///
 /// #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
-/// #[kube(group = "acid.zalan.do", version = "v1", kind = "postgresql", struct = "Postgresql")]
+/// #[kube(group = "acid.zalan.do", version = "v1", kind = "postgresql", root = "Postgresql")]
 /// pub struct PostgresqlSpec {
 ///     pub team_id: String,
 /// }
@@ -313,28 +336,44 @@ mod values;
 /// structural form (two enum variants declaring one property with different types, or an enum
 /// mixing unit and data variants); the message names the property.
 ///
-/// ## Differences from kube-derive, on purpose
+/// # From kube-derive
 ///
-/// Compared side by side in `kube-gen/tests/derive_vs_kube.rs`:
+/// `kube_gen::CustomResource` is a drop-in for kube-derive 5.0's `CustomResource`: every key
+/// and syntax it documents is accepted with the same meaning (`root`, `no_spec`,
+/// `crates(kube_core = "::kube::core", ...)`, `attr = "..."`, `validation = Rule::new(..)`,
+/// `cel`, `printcolumn(.., type_ = "string")`, the JSON-string forms of `printcolumn` and
+/// `scale`, bare `served`/`storage`, enum specs, `KubeSchema` specs with `#[x_kube(...)]`), and
+/// the derive adds no names beyond the root type unless asked (`facades`). What differs, on
+/// purpose:
 ///
-/// - **No `nullable: true` on `Option` fields.** The apiserver prunes `null`s of non-nullable
-///   fields before validation, so `None` serialized as `null` is still accepted, and stored
-///   objects never carry `null`s (which would make CEL's `has()` and defaulting surprising).
-///   Ask for it on a field with `#[schemars(extend("nullable" = true))]`.
-/// - **`serde_json::Value` is `x-kubernetes-preserve-unknown-fields: true`**, and maps of it
-///   have such values; kube-derive emits `{}` and `additionalProperties: true`, which the
-///   apiserver rejects as non-structural.
-/// - **Internally tagged enums work**: the tag property's `enum` values are merged; kube-derive
-///   panics on them.
-/// - `listKind` is set, `required` keeps field order, and `Foo::new` leaves the status `None`.
+/// | kube-derive 5.0 | kube-gen | why |
+/// |---|---|---|
+/// | `Option` fields get `nullable: true` | no `nullable` (ask for it with `#[schemars(extend("nullable" = true))]`) | the apiserver prunes `null`s of non-nullable fields before validation, so `None` serialized as `null` is still accepted, and stored objects never carry `null`s (which make CEL's `has()` and defaulting surprising) |
+/// | `serde_json::Value` is `{}`, maps of it `additionalProperties: true` | `x-kubernetes-preserve-unknown-fields: true` | the apiserver rejects kube-derive's form as non-structural |
+/// | internally tagged enums panic in `crd()` | the tag property's `enum` values are merged | they have a structural form |
+/// | no `listKind`; `required` sorted | `listKind` set; `required` in field order | `kubectl` and client-go read `listKind`; field order is what the code says |
+/// | `crd()` only through `CustomResourceExt` | also an inherent `Foo::crd()` | no trait import needed; the trait impl is there too |
+/// | generated code names `::kube`, `::k8s_openapi`, `::schemars`, `::serde_json` | everything through `::kube_gen`'s re-exports (override with `crates(...)`) | `kube-gen` is the only dependency you need |
+/// | `crd()` on a type with no structural form panics with a dump of schemars' types | it panics too, with a message naming the property or the JSON types | the message says what to change |
+/// | tuple and unit structs are accepted | an error | a spec must serialize as a JSON object |
+/// | the first bad attribute stops the derive | every mistake is reported, each on its own token, and a minimal `Foo` is still defined | one mistake does not cascade into errors wherever `Foo` is used |
+///
+/// Our own keys beyond kube-derive's: `facades`, and the aliases `struct` (of `root`),
+/// `root_fields` (of `no_spec`) and `type` (of `printcolumn`'s `type_`). `validation(rule = ...,
+/// message = ..., ...)` is the list form of `validation = Rule::new(...)...`, checked at
+/// compile time. `kube-gen/tests/derive_vs_kube.rs` compares the two derives side by side.
 ///
 /// # Errors
 ///
-/// Misuse is reported at compile time, every mistake at once, each on the offending token:
-/// missing `group`/`version`/`kind`, unknown keys (with a "did you mean" suggestion), values
-/// of the wrong type, duplicate keys, names the apiserver would reject, `scale` without
-/// `status`, and use on an enum, union, tuple or generic struct. A minimal `Foo` is still
-/// defined so that one mistake does not cascade into errors wherever `Foo` is used.
+/// Misuse is reported at compile time, each mistake on the offending token: missing
+/// `group`/`version`/`kind`, unknown keys (with a "did you mean" suggestion), values of the
+/// wrong type, duplicate keys, names the apiserver would reject, bad JSON paths, column types
+/// and CEL reasons, a key next to its alias, `scale` without `status`, `cel` without the
+/// derived schema, `no_spec` on an enum or with a field named like a root field, and use on a
+/// union, tuple, unit or generic type. Mistakes in the attributes are all reported together;
+/// those that involve several keys (like `scale` without `status`) once the attributes parse.
+/// A minimal `Foo` is still defined so that one mistake does not cascade into errors wherever
+/// `Foo` is used.
 ///
 /// ```compile_fail
 /// use kube_gen::CustomResource;

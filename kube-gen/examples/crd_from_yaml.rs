@@ -5,7 +5,7 @@
 //! workspace root:
 //!
 //! ```text
-//! cargo run -p kube-gen -- artifacts/crd.yaml -o kube-gen/examples/generated/foo.rs
+//! cargo run -p kube-gen-cli -- artifacts/crd.yaml -o kube-gen/examples/generated/foo.rs
 //! ```
 //!
 //! It is plain Rust with `#[derive(CustomResource)]`, which gives `Foo` its CRD (`Foo::crd()`)

@@ -27,16 +27,30 @@
 //! Where to start:
 //!
 //! - [`CustomResource`](derive@CustomResource): the derive, with every `#[kube(...)]`
-//!   attribute and what it generates (`Foo`, `Foo::crd()`, `FooClient`, `FooLister`,
-//!   `FooInformer`).
+//!   attribute and what it generates (`Foo`, `Foo::crd()` and, with `facades`, `FooClient`,
+//!   `FooLister`, `FooInformer`).
 //! - [`informer::SharedInformerFactory`] and [`informer::Informer`]: watch a kind into a
 //!   cache and get told about changes.
 //! - [`workqueue::WorkQueue`]: the queue between event handlers and workers, and the
 //!   worker protocol (`get`, `done`, `forget`, `add_rate_limited`).
 //! - [`client::Client`]: every verb on one kind, with apimachinery's error questions.
 //! - [`fake::FakeCluster`]: unit tests without a cluster.
-//! - The `kube-gen` binary (feature `cli`, on by default): `kube-gen crd.yaml` writes the
-//!   Rust for a CRD you already have; `kube-gen --help` for its options.
+//! - The `kube-gen` binary, in its own package `kube-gen-cli` (`cargo install --locked --path
+//!   kube-gen/cli`): `kube-gen crd.yaml` writes the Rust for a CRD you already have;
+//!   `kube-gen --help` for its options.
+//!
+//! # Features
+//!
+//! kube-gen chooses nothing that belongs to your binary: no Kubernetes version feature of
+//! k8s-openapi (enable one in your crate, 1.33 or later), and kube with `client` only (your
+//! kube features pick the TLS stack and crypto provider).
+//!
+//! | feature | what it does |
+//! |---|---|
+//! | `rustls-tls` | [`client::connect::builder`] wraps kube's rustls connector (turns on `kube/rustls-tls`) |
+//! | `openssl-tls` | the same with kube's OpenSSL connector (turns on `kube/openssl-tls`) |
+//!
+//! Without either, `client::connect::builder` is kube's own builder.
 //!
 //! # Quick start
 //!
@@ -56,6 +70,7 @@
 //! /// A Greeting asks the controller to answer it.
 //! #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
 //! #[kube(group = "example.com", version = "v1", kind = "Greeting", namespaced, status = "GreetingStatus")]
+//! #[kube(facades)] // GreetingClient, GreetingInformer, GreetingLister
 //! pub struct GreetingSpec {
 //!     pub message: String,
 //! }

@@ -1,5 +1,5 @@
-//! The typed facades `#[derive(CustomResource)]` emits (`FooClient`, `FooLister`,
-//! `FooInformer`) are the generic runtime's types, with the scope of the kind.
+//! The typed facades `#[kube(facades)]` asks for (`FooClient`, `FooLister`, `FooInformer`) are
+//! the generic runtime's types, with the scope of the kind; without it the derive adds no names.
 
 use std::any::TypeId;
 
@@ -12,21 +12,33 @@ use serde::{Deserialize, Serialize};
 
 /// A namespaced kind.
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
-#[kube(group = "example.com", version = "v1", kind = "Foo", namespaced)]
+#[kube(
+    group = "example.com",
+    version = "v1",
+    kind = "Foo",
+    namespaced,
+    facades
+)]
 pub struct FooSpec {
     pub replicas: i32,
 }
 
 /// A cluster-scoped kind.
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
-#[kube(group = "example.com", version = "v1", kind = "Bar")]
+#[kube(group = "example.com", version = "v1", kind = "Bar", facades = true)]
 pub struct BarSpec {
     pub size: i32,
 }
 
 /// A private kind: its unused facades must not warn (this file is linted with `-D warnings`).
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
-#[kube(group = "example.com", version = "v1", kind = "Hidden", namespaced)]
+#[kube(
+    group = "example.com",
+    version = "v1",
+    kind = "Hidden",
+    namespaced,
+    facades
+)]
 struct HiddenSpec {
     size: i32,
 }
@@ -41,10 +53,42 @@ mod renamed {
 
     #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
     #[kube(group = "example.com", version = "v1", kind = "Baz", namespaced)]
-    #[kube(crates(kube_gen = crate::runtime))]
+    #[kube(crates(kube_gen = crate::runtime), facades)]
     pub struct BazSpec {
         pub size: i32,
     }
+}
+
+/// Kinds whose names collide with each other's facades, side by side: no E0428 without
+/// `facades`, and the generic runtime types still work.
+mod keycloak {
+    use super::*;
+
+    #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
+    #[kube(
+        group = "k8s.keycloak.org",
+        version = "v2alpha1",
+        kind = "Keycloak",
+        namespaced
+    )]
+    pub struct KeycloakSpec {
+        pub instances: i32,
+    }
+
+    #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
+    #[kube(
+        group = "k8s.keycloak.org",
+        version = "v2alpha1",
+        kind = "KeycloakClient"
+    )]
+    #[kube(namespaced, facades)]
+    pub struct KeycloakClientSpec {
+        pub client_id: String,
+    }
+
+    /// Would be E0428 if `Keycloak` had emitted a `KeycloakClient` alias.
+    pub type Clients = Client<KeycloakClient>;
+    pub type Keycloaks = Client<Keycloak>;
 }
 
 fn same<A: 'static, B: 'static>() -> bool {
@@ -64,6 +108,17 @@ fn cluster_scoped_kind_gets_a_cluster_client() {
     assert!(same::<BarClient, Client<Bar, Cluster>>());
     assert!(same::<BarLister, Lister<Bar>>());
     assert!(same::<BarInformer, Informer<Bar>>());
+}
+
+#[test]
+fn without_facades_a_kind_next_to_its_would_be_facade_compiles() {
+    use keycloak::{Clients, Keycloak, KeycloakClient, KeycloakClientClient, Keycloaks};
+    assert!(same::<Keycloaks, Client<Keycloak, Namespaced>>());
+    assert!(same::<Clients, Client<KeycloakClient, Namespaced>>());
+    assert!(same::<
+        KeycloakClientClient,
+        Client<KeycloakClient, Namespaced>,
+    >());
 }
 
 #[test]

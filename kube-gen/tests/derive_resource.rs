@@ -146,7 +146,13 @@ fn serialization_adds_api_version_and_kind_and_round_trips() {
         json!({
             "apiVersion": "samplecontroller.k8s.io/v1alpha1",
             "kind": "Foo",
-            "metadata": {"name": "example", "namespace": "default"},
+            // `new` puts the `label`s and `annotation`s on the object, as kube-derive's does.
+            "metadata": {
+                "name": "example",
+                "namespace": "default",
+                "labels": {"app.kubernetes.io/part-of": "sample-controller"},
+                "annotations": {"example.com/owner": "team-a"},
+            },
             "spec": {"deploymentName": "d", "replicas": 2},
         })
     );
@@ -297,15 +303,15 @@ fn root_fields_sit_next_to_metadata_in_json_and_in_the_schema() {
     assert_eq!(schema.required.as_deref(), Some(&["driver".to_owned()][..]));
 }
 
-/// zalando's `kind: postgresql`: the apiserver takes it, the root type is named by `struct`.
+/// zalando's `kind: postgresql`: the apiserver takes it, the root type is named by `root`.
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
 #[kube(
     group = "acid.zalan.do",
     version = "v1",
     kind = "postgresql",
-    struct = "Postgresql"
+    root = "Postgresql"
 )]
-#[kube(namespaced, shortname = "pg", status = "PostgresqlStatus")]
+#[kube(namespaced, shortname = "pg", status = "PostgresqlStatus", facades)]
 pub struct PostgresqlSpec {
     pub team_id: String,
 }
@@ -316,7 +322,7 @@ pub struct PostgresqlStatus {
 }
 
 #[test]
-fn struct_names_the_root_type_and_the_api_keeps_the_kind() {
+fn root_names_the_root_type_and_the_api_keeps_the_kind() {
     assert_eq!(Postgresql::kind(&()), "postgresql");
     assert_eq!(<Postgresql as k8s_openapi::Resource>::KIND, "postgresql");
     let crd = Postgresql::crd();
@@ -337,4 +343,113 @@ fn struct_names_the_root_type_and_the_api_keeps_the_kind() {
     assert_eq!(json["kind"], "postgresql");
     assert_eq!(json["apiVersion"], "acid.zalan.do/v1");
     let _client: Option<PostgresqlClient> = None;
+}
+
+/// `struct` is our alias of kube-derive's `root`.
+mod alias {
+    use super::*;
+
+    #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
+    #[kube(
+        group = "acid.zalan.do",
+        version = "v1",
+        kind = "postgresql",
+        struct = "Pg"
+    )]
+    pub struct PgSpec {
+        pub team_id: String,
+    }
+}
+
+#[test]
+fn struct_is_an_alias_of_root() {
+    assert_eq!(alias::Pg::kind(&()), "postgresql");
+}
+
+/// kube-derive 5.0's own spellings, as its tests write them.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema, PartialEq)]
+#[kube(
+    group = "clux.dev",
+    version = "v1",
+    kind = "Compat",
+    root = "CompatCrd",
+    namespaced,
+    no_spec,
+    served,
+    storage,
+    status = "CompatStatus",
+    printcolumn = r#"{"jsonPath": ".name", "name": "Name", "type": "string"}"#,
+    printcolumn(json_path = ".size", name = "Size", type_ = "integer", priority = "1"),
+    scale = r#"{"specReplicasPath": ".size", "statusReplicasPath": ".status.replicas"}"#,
+    label("clux.dev", "cluxingv1"),
+    annotation("clux.dev/firewall", "enabled"),
+    attr = "allow(deprecated)",
+    attr = "cfg_attr(any(), derive(Default))",
+    crates(
+        kube_core = "::kube::core",
+        k8s_openapi = "::k8s_openapi",
+        schemars = "::schemars",
+        serde = "::serde",
+        serde_json = "::serde_json",
+        std = "::std"
+    ),
+    derive = "PartialEq"
+)]
+pub struct CompatFields {
+    pub name: String,
+    pub size: i32,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, JsonSchema, PartialEq)]
+pub struct CompatStatus {
+    pub replicas: i32,
+}
+
+#[test]
+fn kube_derive_spellings_mean_the_same() {
+    let crd = CompatCrd::crd();
+    let version = &crd.spec.versions[0];
+    assert!(version.served && version.storage);
+    let columns = version.additional_printer_columns.as_ref().unwrap();
+    assert_eq!(columns[0].json_path, ".name");
+    assert_eq!(columns[0].type_, "string");
+    assert_eq!(
+        (columns[1].type_.as_str(), columns[1].priority),
+        ("integer", Some(1))
+    );
+    let scale = version
+        .subresources
+        .as_ref()
+        .unwrap()
+        .scale
+        .as_ref()
+        .unwrap();
+    assert_eq!(scale.spec_replicas_path, ".size");
+    let properties = version
+        .schema
+        .as_ref()
+        .unwrap()
+        .open_api_v3_schema
+        .as_ref()
+        .unwrap();
+    assert!(properties.properties.as_ref().unwrap().contains_key("size"));
+}
+
+#[test]
+fn new_objects_carry_the_labels_and_annotations() {
+    let compat = CompatCrd::new(
+        "c",
+        CompatFields {
+            name: "n".into(),
+            size: 1,
+        },
+    );
+    assert_eq!(
+        serde_json::to_value(&compat).unwrap()["metadata"],
+        json!({
+            "name": "c",
+            "labels": {"clux.dev": "cluxingv1"},
+            "annotations": {"clux.dev/firewall": "enabled"},
+        })
+    );
 }

@@ -256,3 +256,92 @@ fn doc_comments_become_descriptions() {
         "Auto-generated derived type for FooSpec via `CustomResource`"
     );
 }
+
+/// A top-level enum spec, as kube-derive's `crd_enum_test.rs` has it.
+mod enum_spec {
+    use super::*;
+
+    #[derive(kube_gen::CustomResource, Serialize, Deserialize, Debug, Clone, JsonSchema)]
+    #[kube(group = "clux.dev", version = "v1", kind = "FooEnum")]
+    #[serde(rename_all = "camelCase")]
+    #[allow(clippy::enum_variant_names)] // kube-derive's test, verbatim
+    pub enum FooEnumSpec {
+        /// First variant with an int
+        VariantOne { int: i32 },
+        /// Second variant with an String
+        VariantTwo { str: String },
+        /// Third variant which doesn't has an attribute
+        VariantThree {},
+    }
+}
+
+#[test]
+fn an_enum_spec_is_an_object_with_one_of_its_variants() {
+    use enum_spec::{FooEnum, FooEnumSpec};
+    let foo = FooEnum::new("bar", FooEnumSpec::VariantOne { int: 42 });
+    assert_eq!(
+        serde_json::to_value(&foo).unwrap()["spec"],
+        json!({"variantOne": {"int": 42}})
+    );
+    let spec = schema_of(&FooEnum::crd())["properties"]["spec"].clone();
+    assert_eq!(spec["type"], "object");
+    assert_eq!(
+        spec["oneOf"],
+        json!([
+            {"required": ["variantOne"]},
+            {"required": ["variantTwo"]},
+            {"required": ["variantThree"]}
+        ])
+    );
+    assert_eq!(
+        spec["properties"]["variantOne"]["properties"]["int"]["type"],
+        "integer"
+    );
+    assert_eq!(spec["properties"]["variantThree"]["type"], "object");
+}
+
+/// kube's `KubeSchema` in place of `JsonSchema`, with `#[x_kube(...)]` rules on the spec and its
+/// fields, and root rules written as kube-derive writes them: strings and `Rule` expressions.
+mod kube_schema {
+    use kube::KubeSchema;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(kube_gen::CustomResource, Serialize, Deserialize, Debug, Clone, KubeSchema)]
+    #[kube(group = "clux.dev", version = "v1", kind = "Shard", namespaced)]
+    #[kube(validation = "has(self.spec)")]
+    #[kube(validation = Rule::new("self.metadata.name.size() < 20").message("short names only"))]
+    #[kube(validation = ("self.spec.replicas < 100", "too many"))]
+    #[kube(validation = Rule::new("self.spec.replicas >= 0").reason(Reason::FieldValueForbidden))]
+    #[x_kube(validation = "self.replicas <= self.max")]
+    pub struct ShardSpec {
+        #[x_kube(validation = Rule::new("self >= 1").message("at least one replica"))]
+        pub replicas: i32,
+        pub max: i32,
+        #[x_kube(merge_strategy = ListMerge::Set)]
+        pub zones: Vec<String>,
+    }
+}
+
+#[test]
+fn kube_schema_specs_keep_their_x_kube_rules_and_root_rules_may_be_expressions() {
+    let schema = schema_of(&kube_schema::Shard::crd());
+    assert_eq!(
+        schema["x-kubernetes-validations"],
+        json!([
+            {"rule": "has(self.spec)"},
+            {"rule": "self.metadata.name.size() < 20", "message": "short names only"},
+            {"rule": "self.spec.replicas < 100", "message": "too many"},
+            {"rule": "self.spec.replicas >= 0", "reason": "FieldValueForbidden"},
+        ])
+    );
+    let spec = &schema["properties"]["spec"];
+    assert_eq!(
+        spec["x-kubernetes-validations"],
+        json!([{"rule": "self.replicas <= self.max"}])
+    );
+    assert_eq!(
+        spec["properties"]["replicas"]["x-kubernetes-validations"],
+        json!([{"rule": "self >= 1", "message": "at least one replica"}])
+    );
+    assert_eq!(spec["properties"]["zones"]["x-kubernetes-list-type"], "set");
+}

@@ -7,7 +7,7 @@
 //! regenerate it from the workspace root with
 //!
 //! ```text
-//! cargo run -p kube-gen -- artifacts/crd.yaml -o sample-controller/tests/generated/foo.rs
+//! cargo run -p kube-gen-cli -- artifacts/crd.yaml -o sample-controller/tests/generated/foo.rs
 //! ```
 
 // Kept byte for byte as the CLI writes it (prettyplease), so rustfmt leaves it alone.
@@ -45,7 +45,7 @@ fn the_checked_in_generated_file_is_what_the_cli_writes() {
     assert!(
         workspace_file("sample-controller/tests/generated/foo.rs") == cli_output(),
         "sample-controller/tests/generated/foo.rs is stale; regenerate it with\n    \
-         cargo run -p kube-gen -- artifacts/crd.yaml -o sample-controller/tests/generated/foo.rs"
+         cargo run -p kube-gen-cli -- artifacts/crd.yaml -o sample-controller/tests/generated/foo.rs"
     );
 }
 

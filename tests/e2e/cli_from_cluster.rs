@@ -12,7 +12,7 @@ const FOO: &str = "foos.samplecontroller.k8s.io";
 
 /// Runs the `kube-gen` binary in the workspace root with `KUBECONFIG` = `kubeconfig`.
 fn kube_gen(kubeconfig: Option<&Path>, args: &[&str]) -> anyhow::Result<Output> {
-    let mut command = Command::new(cargo_bin("kube-gen", "kube-gen")?);
+    let mut command = Command::new(cargo_bin("kube-gen-cli", "kube-gen")?);
     command.args(args).current_dir(workspace_root());
     match kubeconfig {
         Some(path) => command.env("KUBECONFIG", path),

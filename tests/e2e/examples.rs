@@ -132,7 +132,7 @@ impl Drop for Example {
 
 #[test]
 fn the_crd_example_uses_what_the_cli_writes() -> anyhow::Result<()> {
-    let cli = cargo_bin("kube-gen", "kube-gen")?;
+    let cli = cargo_bin("kube-gen-cli", "kube-gen")?;
     let output = Command::new(cli)
         .arg("artifacts/crd.yaml")
         .current_dir(workspace_root())
@@ -142,7 +142,7 @@ fn the_crd_example_uses_what_the_cli_writes() -> anyhow::Result<()> {
     assert!(
         checked_in == output.stdout,
         "kube-gen/examples/generated/foo.rs is stale; regenerate it with\n    \
-         cargo run -p kube-gen -- artifacts/crd.yaml -o kube-gen/examples/generated/foo.rs"
+         cargo run -p kube-gen-cli -- artifacts/crd.yaml -o kube-gen/examples/generated/foo.rs"
     );
     Ok(())
 }

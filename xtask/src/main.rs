@@ -4,7 +4,10 @@
 
 mod bench;
 mod demo;
+mod downstream;
 mod fidelity;
+mod kube_derive_compat;
+mod package;
 mod steps;
 mod test;
 
@@ -52,6 +55,13 @@ enum Task {
         /// Check these projects (folders of the corpus) only.
         projects: Vec<String>,
     },
+    /// kube-derive 5.0's own integration tests with our derive (issue #17), compared with
+    /// kube-gen-derive/kube-derive-compat.tsv; any difference fails.
+    KubeDeriveCompat {
+        /// Rewrite the expectation file from this run, keeping its reasons.
+        #[arg(long)]
+        bless: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -75,6 +85,11 @@ fn main() -> anyhow::Result<()> {
             (true, _) => fidelity::Selection::All,
             (false, true) => fidelity::Selection::CiSubset,
             (false, false) => fidelity::Selection::Projects(projects),
+        }),
+        Task::KubeDeriveCompat { bless } => kube_derive_compat::run(if bless {
+            kube_derive_compat::Mode::Bless
+        } else {
+            kube_derive_compat::Mode::Check
         }),
     }
 }

@@ -45,8 +45,18 @@ pub fn run() -> anyhow::Result<()> {
         &["test", "--workspace", "--locked", "--no-fail-fast"],
         &[],
     )?;
+    say(
+        "testing tests/downstream, a user's crate outside the workspace, with the newest and the oldest Kubernetes kube-gen supports",
+    );
+    crate::downstream::run()?;
+    say(
+        "checking kube-derive 5.0's own tests against our derive (cargo xtask kube-derive-compat; kube-gen-derive/kube-derive-compat.tsv lists every expected failure and why)",
+    );
+    crate::kube_derive_compat::run(crate::kube_derive_compat::Mode::Check)?;
     say("checking the CLI on the CI subset of the CRD corpus (cargo xtask fidelity)");
     crate::fidelity::run(crate::fidelity::Selection::CiSubset)?;
+    crate::package::run()?;
+    crate::package::install_cli()?;
     say(
         "checking that the benchmarks and their peers build and run (cargo xtask bench --smoke B1 B2 B3 B4)",
     );

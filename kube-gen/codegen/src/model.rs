@@ -6,7 +6,7 @@
 
 use proc_macro2::Span;
 use quote::quote;
-use syn::{Ident, Path, Type, Visibility};
+use syn::{Expr, Ident, Meta, Path, Type, Visibility};
 
 /// One version of a custom resource, as the emitter sees it.
 #[derive(Debug, Clone)]
@@ -34,17 +34,25 @@ pub struct Resource {
     /// JSON paths usable in field selectors (`selectableFields`).
     pub selectable_fields: Vec<String>,
     /// CEL rules placed at the root of the schema (`x-kubernetes-validations`).
-    pub validations: Vec<Validation>,
+    pub validations: Vec<Rule>,
+    /// Generate `validate_cel`/`validate_cel_update`, which run the CRD's CEL rules client-side
+    /// (kube's `cel` feature).
+    pub cel: bool,
     /// Serving flags of this version.
     pub version_flags: VersionFlags,
-    /// Labels put on the `CustomResourceDefinition` object.
+    /// Labels put on the `CustomResourceDefinition` object and on objects made by `Foo::new`.
     pub labels: Vec<(String, String)>,
-    /// Annotations put on the `CustomResourceDefinition` object.
+    /// Annotations put on the `CustomResourceDefinition` object and on objects made by `Foo::new`.
     pub annotations: Vec<(String, String)>,
     /// Where the schema of the root type comes from.
     pub schema: SchemaMode,
     /// Extra derives on the root type (`PartialEq`, `Default`, ...).
     pub derives: Vec<Path>,
+    /// Extra attributes on the root type, after its derives (`#[kube(attr = "...")]`).
+    pub attrs: Vec<Meta>,
+    /// Emit the typed facades `FooClient`, `FooLister` and `FooInformer` (opt-in: they add
+    /// names to the user's module, which a drop-in for kube-derive must not).
+    pub facades: bool,
     /// Doc comment of the root type; a generic sentence when `None`.
     pub doc: Option<String>,
     /// Paths of the crates the generated code refers to.
@@ -157,6 +165,22 @@ pub struct PrintColumn {
     pub priority: Option<i32>,
 }
 
+/// A CEL rule of the root schema, as written or as an expression evaluated in `crd()`.
+#[derive(Debug, Clone)]
+pub enum Rule {
+    /// The rule's fields, known when the code is generated.
+    Fields(Validation),
+    /// An expression of a type that converts into kube's `Rule`, like
+    /// `Rule::new("self.x > 1").message("...")`, as kube-derive's `validation = <expr>`.
+    Expr(Expr),
+}
+
+impl From<Validation> for Rule {
+    fn from(validation: Validation) -> Self {
+        Rule::Fields(validation)
+    }
+}
+
 /// A CEL validation rule (`x-kubernetes-validations`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Validation {
@@ -217,33 +241,59 @@ pub struct Crates {
     pub kube_gen: Path,
     /// kube, `<kube_gen>::__private::kube` by default.
     pub kube: Path,
+    /// kube-core, `<kube>::core` by default.
+    pub kube_core: Path,
     /// k8s-openapi, `<kube_gen>::__private::k8s_openapi` by default.
     pub k8s_openapi: Path,
     /// serde, `<kube_gen>::__private::serde` by default.
     pub serde: Path,
     /// schemars 1.x, `<kube_gen>::__private::schemars` by default.
     pub schemars: Path,
+    /// The standard library, `::std` by default.
+    pub std: Path,
+}
+
+/// Overrides of [`Crates`]' defaults, each `None` when not given.
+#[derive(Debug, Clone, Default)]
+pub struct CrateOverrides {
+    /// `kube_gen = ...`.
+    pub kube_gen: Option<Path>,
+    /// `kube = ...`.
+    pub kube: Option<Path>,
+    /// `kube_core = ...`.
+    pub kube_core: Option<Path>,
+    /// `k8s_openapi = ...`.
+    pub k8s_openapi: Option<Path>,
+    /// `serde = ...`.
+    pub serde: Option<Path>,
+    /// `schemars = ...`.
+    pub schemars: Option<Path>,
+    /// `std = ...`.
+    pub std: Option<Path>,
 }
 
 impl Crates {
-    /// Paths under `kube_gen` (`::kube_gen` when `None`), each overridable.
-    pub fn new(
-        kube_gen: Option<Path>,
-        kube: Option<Path>,
-        k8s_openapi: Option<Path>,
-        serde: Option<Path>,
-        schemars: Option<Path>,
-    ) -> Self {
-        let kube_gen = kube_gen.unwrap_or_else(|| path(quote!(::kube_gen)));
+    /// Paths under `kube_gen` (`::kube_gen` when not overridden), each overridable.
+    pub fn new(overrides: CrateOverrides) -> Self {
+        let kube_gen = overrides
+            .kube_gen
+            .unwrap_or_else(|| path(quote!(::kube_gen)));
         let private = |name: &str| {
             let name = Ident::new(name, Span::call_site());
             path(quote!(#kube_gen::__private::#name))
         };
+        let kube = overrides.kube.unwrap_or_else(|| private("kube"));
         Self {
-            kube: kube.unwrap_or_else(|| private("kube")),
-            k8s_openapi: k8s_openapi.unwrap_or_else(|| private("k8s_openapi")),
-            serde: serde.unwrap_or_else(|| private("serde")),
-            schemars: schemars.unwrap_or_else(|| private("schemars")),
+            kube_core: overrides
+                .kube_core
+                .unwrap_or_else(|| path(quote!(#kube::core))),
+            kube,
+            k8s_openapi: overrides
+                .k8s_openapi
+                .unwrap_or_else(|| private("k8s_openapi")),
+            serde: overrides.serde.unwrap_or_else(|| private("serde")),
+            schemars: overrides.schemars.unwrap_or_else(|| private("schemars")),
+            std: overrides.std.unwrap_or_else(|| path(quote!(::std))),
             kube_gen,
         }
     }
@@ -251,7 +301,7 @@ impl Crates {
 
 impl Default for Crates {
     fn default() -> Self {
-        Self::new(None, None, None, None, None)
+        Self::new(CrateOverrides::default())
     }
 }
 
@@ -274,11 +324,14 @@ impl Resource {
             print_columns: Vec::new(),
             selectable_fields: Vec::new(),
             validations: Vec::new(),
+            cel: false,
             version_flags: VersionFlags::default(),
             labels: Vec::new(),
             annotations: Vec::new(),
             schema: SchemaMode::default(),
             derives: Vec::new(),
+            attrs: Vec::new(),
+            facades: false,
             doc: None,
             crates: Crates::default(),
         }
@@ -322,11 +375,18 @@ mod tests {
             quote!(#kube).to_string(),
             ":: kube_gen :: __private :: kube"
         );
-        let custom = Crates::new(Some(syn::parse_quote!(crate::kg)), None, None, None, None);
-        let serde = &custom.serde;
+        let custom = Crates::new(CrateOverrides {
+            kube_gen: Some(syn::parse_quote!(crate::kg)),
+            ..Default::default()
+        });
+        let (serde, kube_core) = (&custom.serde, &custom.kube_core);
         assert_eq!(
             quote!(#serde).to_string(),
             "crate :: kg :: __private :: serde"
+        );
+        assert_eq!(
+            quote!(#kube_core).to_string(),
+            "crate :: kg :: __private :: kube :: core"
         );
     }
 }

@@ -97,9 +97,9 @@ spec:
 }
 
 /// zalando's `kind: postgresql`: the apiserver takes it, but it can't name the root type, so the
-/// CLI adds `struct = "Postgresql"` and names the spec and status after that.
+/// CLI adds `root = "Postgresql"` and names the spec and status after that.
 #[test]
-fn a_lowercase_kind_gets_a_struct_name() {
+fn a_lowercase_kind_gets_a_root_name() {
     let text = r#"
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -127,8 +127,49 @@ spec:
               PostgresClusterStatus: {type: string}
 "#;
     let source = generate("postgresql.yaml", text, &VersionOptions::default());
-    assert!(source.contains("kind = \"postgresql\",\n    struct = \"Postgresql\"\n"));
+    assert!(source.contains("kind = \"postgresql\",\n    root = \"Postgresql\"\n"));
     assert!(source.contains("pub struct PostgresqlSpec {"));
     assert!(source.contains("#[kube(status = \"PostgresqlStatus\")]"));
     insta::assert_snapshot!(source);
+}
+
+/// Kinds `Keycloak` and `KeycloakClient` in one output: `Keycloak`'s facade `KeycloakClient`
+/// would be a second `KeycloakClient` (E0428), so `Keycloak` gets no facades, and a note says so.
+#[test]
+fn facades_are_left_off_for_a_kind_whose_facade_is_another_kind() {
+    let crd = |kind: &str| {
+        let plural = kind.to_lowercase() + "s";
+        format!(
+            "apiVersion: apiextensions.k8s.io/v1\n\
+             kind: CustomResourceDefinition\n\
+             metadata: {{name: {plural}.k8s.keycloak.org}}\n\
+             spec:\n  group: k8s.keycloak.org\n  names: {{kind: {kind}, plural: {plural}}}\n  \
+             scope: Namespaced\n  versions:\n  - name: v2alpha1\n    served: true\n    \
+             storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        \
+             properties:\n          spec: {{type: object, properties: {{size: {{type: integer}}}}}}\n"
+        )
+    };
+    let text = format!("{}---\n{}", crd("Keycloak"), crd("KeycloakClient"));
+    let selected = kube_gen_codegen::crd::select(
+        &[Source {
+            name: "keycloak.yaml".into(),
+            text,
+        }],
+        &VersionOptions::default(),
+    );
+    assert!(selected.errors.is_empty(), "{:?}", selected.errors);
+    let facades: Vec<_> = selected
+        .versions
+        .iter()
+        .map(|v| (v.resource.names.kind.as_str(), v.resource.facades))
+        .collect();
+    assert_eq!(facades, [("Keycloak", false), ("KeycloakClient", true)]);
+    assert_eq!(selected.notes.len(), 1, "{:?}", selected.notes);
+    assert!(
+        selected.notes[0].contains("kind Keycloak v2alpha1: no `facades` (`KeycloakClient`"),
+        "{}",
+        selected.notes[0]
+    );
+    let source = single_file(&selected.versions, &SourceOptions::default()).unwrap();
+    assert_eq!(source.matches("#[kube(facades)]").count(), 1, "{source}");
 }

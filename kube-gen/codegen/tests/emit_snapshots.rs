@@ -2,7 +2,7 @@
 
 use kube_gen_codegen::emit;
 use kube_gen_codegen::model::{
-    Names, PrintColumn, Resource, Scale, SchemaMode, Scope, Validation, VersionFlags,
+    Names, PrintColumn, Resource, Rule, Scale, SchemaMode, Scope, Validation, VersionFlags,
 };
 use syn::parse_quote;
 
@@ -34,18 +34,27 @@ fn full() -> Resource {
         priority: Some(0),
     }];
     r.selectable_fields = vec![".spec.deploymentName".into()];
-    r.validations = vec![Validation {
-        rule: "self.spec.replicas <= 10".into(),
-        message: Some("too many".into()),
-        ..Default::default()
-    }];
+    r.validations = vec![
+        Rule::Fields(Validation {
+            rule: "self.spec.replicas <= 10".into(),
+            message: Some("too many".into()),
+            ..Default::default()
+        }),
+        Rule::Expr(parse_quote!(
+            Rule::new("self == oldSelf").message("immutable")
+        )),
+    ];
+    r.cel = true;
     r.version_flags = VersionFlags {
         served: true,
         storage: false,
         deprecated: Some(Some("use v1".into())),
     };
     r.labels = vec![("app.kubernetes.io/part-of".into(), "sample".into())];
+    r.annotations = vec![("example.com/owner".into(), "me".into())];
     r.derives = vec![parse_quote!(PartialEq)];
+    r.attrs = vec![parse_quote!(allow(deprecated))];
+    r.facades = true;
     r.doc = Some("A Foo runs a Deployment.".into());
     r
 }
@@ -57,6 +66,34 @@ fn pretty(resource: &Resource) -> String {
 #[test]
 fn minimal_cluster_scoped_resource() {
     insta::assert_snapshot!(pretty(&minimal()));
+}
+
+#[test]
+fn facades_are_opt_in() {
+    let mut r = minimal();
+    assert!(!pretty(&r).contains("PolicyClient"));
+    r.facades = true;
+    let out = pretty(&r);
+    for facade in ["PolicyClient", "PolicyLister", "PolicyInformer"] {
+        assert!(out.contains(&format!("pub type {facade}")), "{out}");
+    }
+}
+
+#[test]
+fn overridden_crate_paths_are_used() {
+    let mut r = minimal();
+    r.crates = kube_gen_codegen::model::Crates::new(kube_gen_codegen::model::CrateOverrides {
+        kube_core: Some(parse_quote!(::kube::core)),
+        std: Some(parse_quote!(::my_std)),
+        ..Default::default()
+    });
+    let out = pretty(&r);
+    assert!(
+        out.contains("impl ::kube::core::object::HasSpec for Policy"),
+        "{out}"
+    );
+    assert!(out.contains("::my_std::string::String::from"), "{out}");
+    assert!(!out.contains("::std::"), "{out}");
 }
 
 #[test]

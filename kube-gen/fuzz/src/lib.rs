@@ -1,6 +1,6 @@
 //! The CLI's CRD path as one function of bytes, for the fuzz target and the corpus test.
 //!
-//! `kube-gen/tests/cli_fuzz_corpus.rs` includes this file with `#[path]`, so CI runs every
+//! `kube-gen/cli/tests/cli_fuzz_corpus.rs` includes this file with `#[path]`, so CI runs every
 //! corpus and regression input through exactly what the fuzzer runs, on stable.
 
 use kube_gen_codegen::crd::{self, Source, VersionFilter, VersionOptions};

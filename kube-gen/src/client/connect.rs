@@ -26,13 +26,14 @@
 //! exec credential plugin gets kube's builder unchanged (proxies need kube's proxy
 //! connectors; an exec plugin's client certificate sets the client's expiry, which only
 //! kube can read). kube's `tracing` spans per HTTP request are not added.
+//!
+//! The TLS stack is yours to choose, as kube's own features choose it: turn on kube-gen's
+//! feature of the same name as your kube one (`rustls-tls` or `openssl-tls`) so that this
+//! builder can wrap its connector. Without either, [`builder`] is kube's builder unchanged.
 
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-use kube::client::{Body, ClientBuilder, ConfigExt, DynBody, retry::RetryPolicy};
-use tower::retry::RetryLayer;
+use kube::client::{Body, ClientBuilder, DynBody};
+use tower::BoxError;
 use tower::util::BoxService;
-use tower::{BoxError, ServiceBuilder, ServiceExt};
 
 /// The service type kube's builder makes (its `GenericService`), so either builder fits
 /// the same code.
@@ -45,17 +46,41 @@ pub fn builder(config: kube::Config) -> kube::Result<ClientBuilder<Service>> {
     if config.proxy_url.is_some() || config.auth_info.exec.is_some() {
         return ClientBuilder::try_from(config);
     }
+    nodelay(config)
+}
+
+/// Without a TLS feature of kube-gen there is no connector to wrap: kube's builder.
+#[cfg(not(any(feature = "rustls-tls", feature = "openssl-tls")))]
+fn nodelay(config: kube::Config) -> kube::Result<ClientBuilder<Service>> {
+    ClientBuilder::try_from(config)
+}
+
+/// kube's layers, as its builder stacks them, over a `TCP_NODELAY` connector with the TLS
+/// stack kube-gen's feature names (rustls first, as kube prefers it).
+#[cfg(any(feature = "rustls-tls", feature = "openssl-tls"))]
+fn nodelay(config: kube::Config) -> kube::Result<ClientBuilder<Service>> {
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use kube::client::ConfigExt;
+
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
-    let mut connector =
-        hyper_timeout::TimeoutConnector::new(config.rustls_https_connector_with_connector(http)?);
+    #[cfg(feature = "rustls-tls")]
+    let tls = config.rustls_https_connector_with_connector(http)?;
+    #[cfg(all(not(feature = "rustls-tls"), feature = "openssl-tls"))]
+    let tls = config.openssl_https_connector_with_connector(http)?;
+    let mut connector = hyper_timeout::TimeoutConnector::new(tls);
     connector.set_connect_timeout(config.connect_timeout);
     connector.set_read_timeout(config.read_timeout);
     connector.set_write_timeout(config.write_timeout);
     connector.set_reset_reader_on_write(config.reset_reader_on_write);
     let hyper: hyper_util::client::legacy::Client<_, Body> =
-        hyper_util::client::legacy::Builder::new(TokioExecutor::new()).build(connector);
+        hyper_util::client::legacy::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .build(connector);
+
+    use kube::client::retry::RetryPolicy;
+    use tower::retry::RetryLayer;
+    use tower::{ServiceBuilder, ServiceExt};
 
     let service = ServiceBuilder::new()
         .layer(config.base_uri_layer())

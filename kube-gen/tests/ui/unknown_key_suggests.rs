@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
     kind = "Foo",
     shortnames = "fo",
     namespace,
-    print_column(name = "A")
+    print_column(name = "A"),
+    xyzzy,
+    crates(kube_cor = "::kube::core")
 )]
 pub struct FooSpec {
     pub replicas: i32,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
     )
 )]
 #[kube(doc = "A Foo asks the sample-controller for a Deployment of nginx pods.")]
+#[kube(facades)]
 pub struct FooSpec {
     /// Name of the Deployment this Foo owns, in the Foo's namespace (a
     /// DNS-1123 subdomain).

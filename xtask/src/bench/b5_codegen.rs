@@ -56,7 +56,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
     crate::steps::say(
         "B5: building the kube-gen CLI (release, as kopium is installed; debug in a smoke run)",
     );
-    let ours_bin = build_cache::our_bin(ctx, "kube-gen", "kube-gen")?;
+    let ours_bin = build_cache::our_bin(ctx, "kube-gen-cli", "kube-gen")?;
     let kopium_bin = kopium::ensure(ctx)?;
 
     let mut totals = [Series::new(OURS), Series::new(PEER)];

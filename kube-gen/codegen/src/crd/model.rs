@@ -8,7 +8,7 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use super::{Crd, Error, ErrorKind};
-use crate::model::{Names, PrintColumn, Resource, Scale, Scope, Validation, VersionFlags};
+use crate::model::{Names, PrintColumn, Resource, Rule, Scale, Scope, Validation, VersionFlags};
 use crate::types::{self, BuildOptions, TypeSet};
 
 /// Which versions of a CRD to generate.
@@ -216,13 +216,15 @@ fn resource(
         .and_then(|s| s.x_kubernetes_validations.as_ref())
         .into_iter()
         .flatten()
-        .map(|v| Validation {
-            rule: v.rule.clone(),
-            message: v.message.clone(),
-            message_expression: v.message_expression.clone(),
-            reason: v.reason.clone(),
-            field_path: v.field_path.clone(),
-            optional_old_self: v.optional_old_self,
+        .map(|v| {
+            Rule::Fields(Validation {
+                rule: v.rule.clone(),
+                message: v.message.clone(),
+                message_expression: v.message_expression.clone(),
+                reason: v.reason.clone(),
+                field_path: v.field_path.clone(),
+                optional_old_self: v.optional_old_self,
+            })
         })
         .collect();
     resource.version_flags = VersionFlags {
@@ -243,6 +245,9 @@ fn resource(
     resource.labels = pairs(&metadata.labels);
     resource.annotations = pairs(&metadata.annotations);
     resource.derives = options.derives.clone();
+    // The CLI's output is read as client-go's generated code, facades included; `select` turns
+    // them off for kinds whose facade names another generated type.
+    resource.facades = true;
     resource.doc = schema.and_then(|s| s.description.clone());
     resource
 }

@@ -32,6 +32,41 @@ impl Selected {
         self.notes.extend(other.notes);
         self.errors.extend(other.errors);
         self.available.extend(other.available);
+        resolve_facades(&mut self.versions, &mut self.notes);
+    }
+}
+
+/// Turns the facades off for every version whose `FooClient`, `FooLister` or `FooInformer`
+/// would name a type the output already has (kinds `Keycloak` and `KeycloakClient` make
+/// `KeycloakClient` twice: E0428), with a note for each. The whole output counts, not just one
+/// module, since modules of generated code are often glob-imported together.
+fn resolve_facades(versions: &mut [Version], notes: &mut Vec<String>) {
+    let mut types: Vec<String> = Vec::new();
+    for version in versions.iter() {
+        types.push(version.resource.root().to_string());
+        types.extend(version.types.items.iter().map(|i| i.name().to_owned()));
+    }
+    for version in versions.iter_mut().filter(|v| v.resource.facades) {
+        let root = version.resource.root().to_string();
+        let taken: Vec<String> = ["Client", "Lister", "Informer"]
+            .iter()
+            .map(|suffix| format!("{root}{suffix}"))
+            .filter(|facade| types.contains(facade))
+            .collect();
+        if taken.is_empty() {
+            continue;
+        }
+        version.resource.facades = false;
+        let names = &version.resource.names;
+        notes.push(format!(
+            "{}: kind {} {}: no `facades` (`{}` is already a generated type); use \
+             kube_gen::client::Client<{root}>, kube_gen::lister::Lister<{root}> and \
+             kube_gen::informer::Informer<{root}>",
+            version.file,
+            names.kind,
+            names.version,
+            taken.join("`, `"),
+        ));
     }
 }
 
@@ -94,5 +129,6 @@ pub fn select(sources: &[Source], options: &VersionOptions) -> Selected {
             }
         }
     }
+    resolve_facades(&mut out.versions, &mut out.notes);
     out
 }

@@ -4,13 +4,13 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{option, option_string, option_strings};
-use crate::model::{PrintColumn, Resource, SchemaMode, Validation};
+use super::{option, option_string, option_strings, string_map};
+use crate::model::{PrintColumn, Resource, Rule, SchemaMode, Validation};
 
 /// `impl Foo { pub fn crd() -> CustomResourceDefinition }`.
 pub(super) fn crd_fn(r: &Resource) -> TokenStream {
     let root = r.root();
-    let k8s = &r.crates.k8s_openapi;
+    let (k8s, std) = (&r.crates.k8s_openapi, &r.crates.std);
     let apiext = quote!(#k8s::apiextensions_apiserver::pkg::apis::apiextensions::v1);
     let names = &r.names;
     let doc = format!(
@@ -22,11 +22,11 @@ pub(super) fn crd_fn(r: &Resource) -> TokenStream {
     let (group, kind, plural, singular) =
         (&names.group, &names.kind, &names.plural, &names.singular);
     let list_kind = names.list_kind();
-    let short_names = option_strings(&names.short_names);
-    let categories = option_strings(&names.categories);
+    let short_names = option_strings(std, &names.short_names);
+    let categories = option_strings(std, &names.categories);
     let scope = r.scope.as_str();
-    let labels = string_map(&r.labels);
-    let annotations = string_map(&r.annotations);
+    let labels = string_map(std, &r.labels);
+    let annotations = string_map(std, &r.annotations);
     let schema = schema(r);
     let version = version(r);
     quote! {
@@ -36,23 +36,23 @@ pub(super) fn crd_fn(r: &Resource) -> TokenStream {
                 #schema
                 #apiext::CustomResourceDefinition {
                     metadata: #k8s::apimachinery::pkg::apis::meta::v1::ObjectMeta {
-                        name: ::core::option::Option::Some(::std::string::String::from(#crd_name)),
+                        name: ::core::option::Option::Some(#std::string::String::from(#crd_name)),
                         labels: #labels,
                         annotations: #annotations,
                         ..::core::default::Default::default()
                     },
                     spec: #apiext::CustomResourceDefinitionSpec {
-                        group: ::std::string::String::from(#group),
+                        group: #std::string::String::from(#group),
                         names: #apiext::CustomResourceDefinitionNames {
-                            kind: ::std::string::String::from(#kind),
-                            list_kind: ::core::option::Option::Some(::std::string::String::from(#list_kind)),
-                            plural: ::std::string::String::from(#plural),
-                            singular: ::core::option::Option::Some(::std::string::String::from(#singular)),
+                            kind: #std::string::String::from(#kind),
+                            list_kind: ::core::option::Option::Some(#std::string::String::from(#list_kind)),
+                            plural: #std::string::String::from(#plural),
+                            singular: ::core::option::Option::Some(#std::string::String::from(#singular)),
                             short_names: #short_names,
                             categories: #categories,
                         },
-                        scope: ::std::string::String::from(#scope),
-                        versions: ::std::vec::Vec::from([#version]),
+                        scope: #std::string::String::from(#scope),
+                        versions: #std::vec::Vec::from([#version]),
                         ..::core::default::Default::default()
                     },
                     status: ::core::option::Option::None,
@@ -64,7 +64,7 @@ pub(super) fn crd_fn(r: &Resource) -> TokenStream {
 
 /// `let schema = ...;`: the structural schema of the root type plus the root CEL rules.
 fn schema(r: &Resource) -> TokenStream {
-    let kube_gen = &r.crates.kube_gen;
+    let (kube_gen, std) = (&r.crates.kube_gen, &r.crates.std);
     let apiext = {
         let k8s = &r.crates.k8s_openapi;
         quote!(#k8s::apiextensions_apiserver::pkg::apis::apiextensions::v1)
@@ -80,26 +80,29 @@ fn schema(r: &Resource) -> TokenStream {
     if r.validations.is_empty() {
         return quote!(let schema = #base;);
     }
-    let rules = r.validations.iter().map(|v| validation_rule(&apiext, v));
+    let rules = r.validations.iter().map(|rule| match rule {
+        Rule::Fields(v) => validation_rule(&apiext, std, v),
+        Rule::Expr(expr) => validation_expr(r, expr),
+    });
     quote! {
         let mut schema = #base;
         schema
             .x_kubernetes_validations
-            .get_or_insert_with(::std::vec::Vec::new)
+            .get_or_insert_with(#std::vec::Vec::new)
             .extend([#(#rules),*]);
     }
 }
 
-fn validation_rule(apiext: &TokenStream, v: &Validation) -> TokenStream {
+fn validation_rule(apiext: &TokenStream, std: &syn::Path, v: &Validation) -> TokenStream {
     let rule = &v.rule;
-    let message = option_string(v.message.as_deref());
-    let message_expression = option_string(v.message_expression.as_deref());
-    let reason = option_string(v.reason.as_deref());
-    let field_path = option_string(v.field_path.as_deref());
+    let message = option_string(std, v.message.as_deref());
+    let message_expression = option_string(std, v.message_expression.as_deref());
+    let reason = option_string(std, v.reason.as_deref());
+    let field_path = option_string(std, v.field_path.as_deref());
     let optional_old_self = option(v.optional_old_self);
     quote! {
         #apiext::ValidationRule {
-            rule: ::std::string::String::from(#rule),
+            rule: #std::string::String::from(#rule),
             message: #message,
             message_expression: #message_expression,
             reason: #reason,
@@ -109,33 +112,52 @@ fn validation_rule(apiext: &TokenStream, v: &Validation) -> TokenStream {
     }
 }
 
+/// A rule written as an expression (`Rule::new("...").message("...")`, `("rule", "message")`),
+/// evaluated where kube-derive's `KubeSchema` evaluates it: with kube's `Rule`, `Message` and
+/// `Reason` in scope.
+fn validation_expr(r: &Resource, expr: &syn::Expr) -> TokenStream {
+    let (kube_gen, kube_core) = (&r.crates.kube_gen, &r.crates.kube_core);
+    quote! {
+        {
+            #[allow(unused_imports)]
+            use #kube_core::{Message, Reason, Rule};
+            let rule: #kube_core::Rule = ::core::convert::Into::into(#expr);
+            #kube_gen::__private::runtime::validation_rule(&rule)
+        }
+    }
+}
+
 /// The one `CustomResourceDefinitionVersion` of this resource.
 fn version(r: &Resource) -> TokenStream {
-    let k8s = &r.crates.k8s_openapi;
+    let (k8s, std) = (&r.crates.k8s_openapi, &r.crates.std);
     let apiext = quote!(#k8s::apiextensions_apiserver::pkg::apis::apiextensions::v1);
     let name = &r.names.version;
     let flags = &r.version_flags;
     let (served, storage) = (flags.served, flags.storage);
     let deprecated = option(flags.deprecated.as_ref().map(|_| true));
-    let deprecation_warning = option_string(flags.deprecated.as_ref().and_then(|w| w.as_deref()));
+    let deprecation_warning =
+        option_string(std, flags.deprecated.as_ref().and_then(|w| w.as_deref()));
     let columns = if r.print_columns.is_empty() {
         quote!(::core::option::Option::None)
     } else {
-        let columns = r.print_columns.iter().map(|c| print_column(&apiext, c));
-        quote!(::core::option::Option::Some(::std::vec::Vec::from([#(#columns),*])))
+        let columns = r
+            .print_columns
+            .iter()
+            .map(|c| print_column(&apiext, std, c));
+        quote!(::core::option::Option::Some(#std::vec::Vec::from([#(#columns),*])))
     };
     let selectable = if r.selectable_fields.is_empty() {
         quote!(::core::option::Option::None)
     } else {
         let paths = &r.selectable_fields;
-        quote!(::core::option::Option::Some(::std::vec::Vec::from([#(
-            #apiext::SelectableField { json_path: ::std::string::String::from(#paths) }
+        quote!(::core::option::Option::Some(#std::vec::Vec::from([#(
+            #apiext::SelectableField { json_path: #std::string::String::from(#paths) }
         ),*])))
     };
     let subresources = subresources(r, &apiext);
     quote! {
         #apiext::CustomResourceDefinitionVersion {
-            name: ::std::string::String::from(#name),
+            name: #std::string::String::from(#name),
             served: #served,
             storage: #storage,
             deprecated: #deprecated,
@@ -150,16 +172,16 @@ fn version(r: &Resource) -> TokenStream {
     }
 }
 
-fn print_column(apiext: &TokenStream, c: &PrintColumn) -> TokenStream {
+fn print_column(apiext: &TokenStream, std: &syn::Path, c: &PrintColumn) -> TokenStream {
     let (name, type_, json_path) = (&c.name, &c.type_, &c.json_path);
-    let description = option_string(c.description.as_deref());
-    let format = option_string(c.format.as_deref());
+    let description = option_string(std, c.description.as_deref());
+    let format = option_string(std, c.format.as_deref());
     let priority = option(c.priority);
     quote! {
         #apiext::CustomResourceColumnDefinition {
-            name: ::std::string::String::from(#name),
-            type_: ::std::string::String::from(#type_),
-            json_path: ::std::string::String::from(#json_path),
+            name: #std::string::String::from(#name),
+            type_: #std::string::String::from(#type_),
+            json_path: #std::string::String::from(#json_path),
             description: #description,
             format: #format,
             priority: #priority,
@@ -172,14 +194,14 @@ fn subresources(r: &Resource, apiext: &TokenStream) -> TokenStream {
     if r.status.is_none() {
         return quote!(::core::option::Option::None);
     }
-    let kube_gen = &r.crates.kube_gen;
+    let (kube_gen, std) = (&r.crates.kube_gen, &r.crates.std);
     let scale = option(r.scale.as_ref().map(|scale| {
         let (spec, status) = (&scale.spec_replicas_path, &scale.status_replicas_path);
-        let selector = option_string(scale.label_selector_path.as_deref());
+        let selector = option_string(std, scale.label_selector_path.as_deref());
         quote! {
             #apiext::CustomResourceSubresourceScale {
-                spec_replicas_path: ::std::string::String::from(#spec),
-                status_replicas_path: ::std::string::String::from(#status),
+                spec_replicas_path: #std::string::String::from(#spec),
+                status_replicas_path: #std::string::String::from(#status),
                 label_selector_path: #selector,
             }
         }
@@ -192,27 +214,14 @@ fn subresources(r: &Resource, apiext: &TokenStream) -> TokenStream {
     }
 }
 
-/// `Some(BTreeMap::from([...]))`, or `None` when there are no entries.
-fn string_map(entries: &[(String, String)]) -> TokenStream {
-    if entries.is_empty() {
-        return quote!(::core::option::Option::None);
-    }
-    let (keys, values): (Vec<_>, Vec<_>) = entries.iter().cloned().unzip();
-    quote! {
-        ::core::option::Option::Some(::std::collections::BTreeMap::from([#(
-            (::std::string::String::from(#keys), ::std::string::String::from(#values))
-        ),*]))
-    }
-}
-
 /// `impl kube::CustomResourceExt`, so kube's tooling (and `kube::Api` helpers) see the CRD.
 pub(super) fn custom_resource_ext(r: &Resource) -> TokenStream {
     let root = r.root();
-    let (kube, k8s) = (&r.crates.kube, &r.crates.k8s_openapi);
+    let (kube_core, k8s) = (&r.crates.kube_core, &r.crates.k8s_openapi);
     let crd_name = r.names.crd_name();
     let short_names = &r.names.short_names;
     quote! {
-        impl #kube::core::crd::v1::CustomResourceExt for #root {
+        impl #kube_core::crd::v1::CustomResourceExt for #root {
             fn crd() -> #k8s::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition {
                 #root::crd()
             }
@@ -221,8 +230,8 @@ pub(super) fn custom_resource_ext(r: &Resource) -> TokenStream {
                 #crd_name
             }
 
-            fn api_resource() -> #kube::core::discovery::ApiResource {
-                #kube::core::discovery::ApiResource::erase::<Self>(&())
+            fn api_resource() -> #kube_core::discovery::ApiResource {
+                #kube_core::discovery::ApiResource::erase::<Self>(&())
             }
 
             fn shortnames() -> &'static [&'static str] {

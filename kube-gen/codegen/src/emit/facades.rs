@@ -11,8 +11,12 @@ use quote::{format_ident, quote};
 
 use crate::model::{Resource, Scope};
 
-/// `FooClient`, `FooLister` and `FooInformer`, with the visibility of the root type.
+/// `FooClient`, `FooLister` and `FooInformer`, with the visibility of the root type; nothing
+/// without `#[kube(facades)]`.
 pub(super) fn facades(r: &Resource) -> TokenStream {
+    if !r.facades {
+        return TokenStream::new();
+    }
     let root = r.root();
     let kube_gen = &r.crates.kube_gen;
     let vis = &r.vis;

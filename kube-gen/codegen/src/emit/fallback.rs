@@ -24,7 +24,7 @@ pub fn fallback(
     let root = Ident::new(&root.to_string(), spec.span());
     let k8s = &crates.k8s_openapi;
     let status_field = status.map(|status| quote!(#vis status: ::core::option::Option<#status>,));
-    let new = super::root::constructor(spec, k8s, status.is_some());
+    let new = super::root::constructor(crates, &[], &[], spec, status.is_some());
     quote! {
         #[allow(dead_code)]
         #vis struct #root {

@@ -3,8 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 
-use super::path_string;
-use crate::model::{Resource, SchemaMode};
+use super::{path_string, string_map};
+use crate::model::{Crates, Resource, SchemaMode};
 
 /// The root struct with its derives; `Serialize` is written by hand in `serde_impl`.
 pub(super) fn root_struct(r: &Resource) -> TokenStream {
@@ -19,6 +19,7 @@ pub(super) fn root_struct(r: &Resource) -> TokenStream {
         .clone()
         .unwrap_or_else(|| format!("Auto-generated derived type for {spec} via `CustomResource`"));
     let derives = &r.derives;
+    let attrs = &r.attrs;
     let (schema_derive, schema_attrs, skip_metadata) = match r.schema {
         SchemaMode::Derived => {
             let schemars_crate = path_string(schemars);
@@ -42,6 +43,7 @@ pub(super) fn root_struct(r: &Resource) -> TokenStream {
         #[doc = #doc]
         #[allow(missing_docs)] // field docs would become schema descriptions
         #[derive(#serde::Deserialize, ::core::clone::Clone, ::core::fmt::Debug, #schema_derive #(#derives),*)]
+        #(#[#attrs])*
         #[serde(crate = #serde_crate)]
         #schema_attrs
         #vis struct #root {
@@ -59,10 +61,15 @@ pub(super) fn root_struct(r: &Resource) -> TokenStream {
 pub(super) fn inherent_impl(r: &Resource) -> TokenStream {
     let Resource { spec, crates, .. } = r;
     let root = r.root();
-    let k8s = &crates.k8s_openapi;
-    let new_doc =
-        format!("Creates a `{root}` called `name` with `spec`, no other metadata and no status.");
-    let new = constructor(spec, k8s, r.status.is_some());
+    let new_doc = if r.labels.is_empty() && r.annotations.is_empty() {
+        format!("Creates a `{root}` called `name` with `spec`, no other metadata and no status.")
+    } else {
+        format!(
+            "Creates a `{root}` called `name` with `spec`, the `label`s and `annotation`s of \
+             `#[kube(...)]` and no status."
+        )
+    };
+    let new = constructor(crates, &r.labels, &r.annotations, spec, r.status.is_some());
     let status_accessors = match &r.status {
         Some(status) => quote! {
             /// The observed state, if the controller has written one.
@@ -98,18 +105,25 @@ pub(super) fn inherent_impl(r: &Resource) -> TokenStream {
 }
 
 /// `pub fn new(name, spec) -> Self`, shared with the fallback root so both build a `Foo` the
-/// same way.
+/// same way; like kube-derive, the new object carries the resource's labels and annotations.
 pub(super) fn constructor(
+    crates: &Crates,
+    labels: &[(String, String)],
+    annotations: &[(String, String)],
     spec: &impl ToTokens,
-    k8s: &impl ToTokens,
     has_status: bool,
 ) -> TokenStream {
+    let (k8s, std) = (&crates.k8s_openapi, &crates.std);
+    let labels = string_map(std, labels);
+    let annotations = string_map(std, annotations);
     let status_init = has_status.then(|| quote!(status: ::core::option::Option::None,));
     quote! {
         pub fn new(name: &str, spec: #spec) -> Self {
             Self {
                 metadata: #k8s::apimachinery::pkg::apis::meta::v1::ObjectMeta {
-                    name: ::core::option::Option::Some(::std::string::ToString::to_string(name)),
+                    name: ::core::option::Option::Some(#std::string::ToString::to_string(name)),
+                    labels: #labels,
+                    annotations: #annotations,
                     ..::core::default::Default::default()
                 },
                 spec,

@@ -153,8 +153,8 @@ fn items(version: &Version, options: &SourceOptions) -> TokenStream {
 fn kube_attrs(r: &Resource) -> TokenStream {
     let n = &r.names;
     let (group, version, kind) = (&n.group, &n.version, &n.kind);
-    // A kind such as `postgresql` can't name the root type: the derive needs `struct = "..."`.
-    let root = r.root_name.as_ref().map(|root| quote!(, struct = #root));
+    // A kind such as `postgresql` can't name the root type: the derive needs `root = "..."`.
+    let root = r.root_name.as_ref().map(|root| quote!(, root = #root));
     let mut attrs = vec![quote!(group = #group, version = #version, kind = #kind #root)];
     if n.plural != default_plural(kind) {
         let plural = &n.plural;
@@ -168,7 +168,7 @@ fn kube_attrs(r: &Resource) -> TokenStream {
         attrs.push(quote!(namespaced));
     }
     if r.root_fields {
-        attrs.push(quote!(root_fields));
+        attrs.push(quote!(no_spec));
     }
     attrs.extend(n.short_names.iter().map(|s| quote!(shortname = #s)));
     attrs.extend(n.categories.iter().map(|c| quote!(category = #c)));
@@ -191,10 +191,13 @@ fn kube_attrs(r: &Resource) -> TokenStream {
         let description = c.description.as_ref().map(|d| quote!(, description = #d));
         let format = c.format.as_ref().map(|f| quote!(, format = #f));
         let priority = c.priority.map(|p| quote!(, priority = #p));
-        attrs.push(quote!(printcolumn(name = #name, type = #type_, json_path = #path #description #format #priority)));
+        attrs.push(quote!(printcolumn(name = #name, type_ = #type_, json_path = #path #description #format #priority)));
     }
     attrs.extend(r.selectable_fields.iter().map(|s| quote!(selectable = #s)));
     for v in &r.validations {
+        let crate::model::Rule::Fields(v) = v else {
+            continue; // the CLI reads rules from YAML: never an expression
+        };
         let rule = &v.rule;
         let optional = [
             v.message.as_ref().map(|m| quote!(message = #m)),
@@ -232,6 +235,9 @@ fn kube_attrs(r: &Resource) -> TokenStream {
     }
     if let Some(doc) = &r.doc {
         attrs.push(quote!(doc = #doc));
+    }
+    if r.facades {
+        attrs.push(quote!(facades));
     }
     quote!(#(#[kube(#attrs)])*)
 }

@@ -66,10 +66,10 @@ pub(super) fn k8s_openapi_listable(r: &Resource) -> TokenStream {
 pub(super) fn kube_has_spec_status(r: &Resource) -> TokenStream {
     let root = r.root();
     let spec = &r.spec;
-    let kube = &r.crates.kube;
+    let kube_core = &r.crates.kube_core;
     let has_status = r.status.as_ref().map(|status| {
         quote! {
-            impl #kube::core::object::HasStatus for #root {
+            impl #kube_core::object::HasStatus for #root {
                 type Status = #status;
 
                 fn status(&self) -> ::core::option::Option<&#status> {
@@ -83,7 +83,7 @@ pub(super) fn kube_has_spec_status(r: &Resource) -> TokenStream {
         }
     });
     quote! {
-        impl #kube::core::object::HasSpec for #root {
+        impl #kube_core::object::HasSpec for #root {
             type Spec = #spec;
 
             fn spec(&self) -> &#spec {

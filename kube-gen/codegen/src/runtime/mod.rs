@@ -7,7 +7,7 @@ mod merge;
 mod schema;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
-    CustomResourceSubresourceStatus, JSONSchemaProps,
+    CustomResourceSubresourceStatus, JSONSchemaProps, ValidationRule,
 };
 use schemars::{JsonSchema, generate::SchemaSettings, transform::AddNullable};
 
@@ -56,4 +56,16 @@ pub fn preserve_unknown_fields_schema() -> JSONSchemaProps {
 /// An enabled status subresource (`status: {}`).
 pub fn status_subresource() -> CustomResourceSubresourceStatus {
     CustomResourceSubresourceStatus(serde_json::Value::Object(Default::default()))
+}
+
+/// A CEL rule written as an expression (`#[kube(validation = Rule::new("...").message("..."))]`)
+/// as the CRD's `ValidationRule`: kube's `Rule` serializes to the same JSON.
+///
+/// # Panics
+///
+/// Panics when `rule` does not serialize as a `ValidationRule` (it needs a `rule` string).
+pub fn validation_rule<R: serde::Serialize>(rule: &R) -> ValidationRule {
+    serde_json::to_value(rule)
+        .and_then(serde_json::from_value)
+        .unwrap_or_else(|err| panic!("a `validation` rule is not a CEL ValidationRule: {err}"))
 }

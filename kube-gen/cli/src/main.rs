@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Parser;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kube_gen::codegen::crd::{self, Source, Version, VersionFilter, VersionOptions};
-use kube_gen::codegen::emit::source::{self, SourceOptions};
+use kube_gen_codegen::crd::{self, Source, Version, VersionFilter, VersionOptions};
+use kube_gen_codegen::emit::source::{self, SourceOptions};
 
 const EXAMPLES: &str = "\
 Examples:

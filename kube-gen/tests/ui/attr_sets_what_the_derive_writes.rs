@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
 #[kube(group = "example.com", version = "v1", kind = "Foo")]
-pub enum FooSpec {
-    A,
-    B,
+#[kube(attr = "derive(Default)", attr = "serde(rename_all = \"snake_case\")")]
+pub struct FooSpec {
+    pub replicas: i32,
 }
 
 fn main() {}

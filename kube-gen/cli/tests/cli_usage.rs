@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 fn kube_gen(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kube-gen"))
         .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -39,7 +39,7 @@ fn generates_the_foo_crd_deterministically() {
 
 #[test]
 fn stdin_with_non_crd_documents_skips_them_with_a_note() {
-    let crd = std::fs::read_to_string("../artifacts/crd.yaml").unwrap();
+    let crd = std::fs::read_to_string("../../artifacts/crd.yaml").unwrap();
     let out = kube_gen(&["-"], Some(&format!("{CONFIG_MAP}---\n{crd}")));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("<stdin>:1:1: note: skipping document 1 (v1 ConfigMap)"));
@@ -60,7 +60,7 @@ fn input_errors_exit_1_with_file_line_and_path() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no apiextensions.k8s.io/v1 CustomResourceDefinition found"));
 
-    let crd = std::fs::read_to_string("../artifacts/crd.yaml").unwrap();
+    let crd = std::fs::read_to_string("../../artifacts/crd.yaml").unwrap();
     let out = kube_gen(
         &["-"],
         Some(&crd.replace(

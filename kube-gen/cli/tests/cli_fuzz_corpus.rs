@@ -1,13 +1,13 @@
 //! Every input of the fuzz corpus and every crash the fuzzer found, through exactly the function
 //! the `crd_to_rust` fuzz target calls, on stable: no panic, and each error one clean line.
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod fuzz;
 
 use std::path::{Path, PathBuf};
 
 fn inputs() -> Vec<PathBuf> {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut files = Vec::new();
     for dir in ["corpus/crd_to_rust", "regressions/crd_to_rust"] {
         for entry in std::fs::read_dir(fuzz.join(dir)).unwrap() {
@@ -54,7 +54,7 @@ fn every_corpus_and_regression_input_runs_without_a_panic() {
 
 #[test]
 fn known_inputs_give_their_expected_outcome() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/crd_to_rust");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/crd_to_rust");
     let run = |name: &str| fuzz::crd_to_rust(&std::fs::read(corpus.join(name)).unwrap());
     for ok in [
         "foo.yaml",

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use kube_gen::codegen::crd::{Source, load};
+use kube_gen_codegen::crd::{Source, load};
 
 /// Small real CRDs from /work/shared/crds covering enums, conditions, maps, int-or-string,
 /// preserved fields, printer columns, selectable fields and keyword field names.
@@ -28,7 +28,7 @@ const REAL_CRDS: &[(&str, &str)] = &[
 ];
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// Runs `kube-gen <args>` and returns its stdout; panics with stderr when it fails.
@@ -75,7 +75,7 @@ fn generated_code_compiles_and_foo_round_trips() {
         r####"const EXPECTED: &str = r###"{}"###;
 
 fn main() {{
-    use kube_gen::codegen::crd::normalize;
+    use kube_gen_codegen::crd::normalize;
     let mut actual = serde_json::to_value(generated::Foo::crd()).unwrap();
     let mut expected: serde_json::Value = serde_json::from_str(EXPECTED).unwrap();
     normalize(&mut actual);

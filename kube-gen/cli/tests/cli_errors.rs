@@ -37,7 +37,7 @@ fn foo_crd() -> String {
 }
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// A scratch directory with `name` holding `bytes`.

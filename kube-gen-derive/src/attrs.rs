@@ -7,9 +7,9 @@ use darling::FromDeriveInput;
 use syn::{LitStr, Meta, Path, Type};
 
 use crate::nested;
-use crate::values::{self, Spanned, checked, flag, json_path, string};
+use crate::values::{self, Spanned, checked, flag, string};
+use kube_gen_codegen::check;
 use kube_gen_codegen::model::{CrateOverrides, PrintColumn, Rule, Scale, SchemaMode};
-use kube_gen_codegen::names;
 
 /// Everything `#[kube(...)]` says; keys marked as aliases are our older names for
 /// kube-derive's.
@@ -17,27 +17,27 @@ use kube_gen_codegen::names;
 #[darling(attributes(kube))]
 pub(crate) struct KubeAttrs {
     /// API group.
-    #[darling(default, with = |m| checked(m, "\"example.com\"", names::check_group).map(Some))]
+    #[darling(default, with = |m| checked(m, "\"example.com\"", check::group).map(Some))]
     pub(crate) group: Option<LitStr>,
     /// API version.
-    #[darling(default, with = |m| checked(m, "\"v1\"", names::check_version).map(Some))]
+    #[darling(default, with = |m| checked(m, "\"v1\"", check::version).map(Some))]
     pub(crate) version: Option<LitStr>,
     /// Kind; also the root type's name unless `root` says otherwise.
-    #[darling(default, with = |m| checked(m, "\"Foo\"", names::check_kind).map(Some))]
+    #[darling(default, with = |m| checked(m, "\"Foo\"", check::kind).map(Some))]
     pub(crate) kind: Option<LitStr>,
     /// The root type's name (kube-derive's key).
-    #[darling(default, with = |m| checked(m, "\"Foo\"", names::check_type_name).map(Some))]
+    #[darling(default, with = |m| checked(m, "\"Foo\"", check::root).map(Some))]
     pub(crate) root: Option<LitStr>,
     /// Alias of `root` (our older name).
-    #[darling(default, rename = "struct", with = |m| checked(m, "\"Foo\"", names::check_type_name).map(Some))]
+    #[darling(default, rename = "struct", with = |m| checked(m, "\"Foo\"", check::root).map(Some))]
     pub(crate) struct_: Option<LitStr>,
-    #[darling(default, with = |m| checked(m, "\"foos\"", |v| names::check_name("plural", v)).map(Some))]
+    #[darling(default, with = |m| checked(m, "\"foos\"", check::plural).map(Some))]
     pub(crate) plural: Option<LitStr>,
-    #[darling(default, with = |m| checked(m, "\"foo\"", |v| names::check_name("singular", v)).map(Some))]
+    #[darling(default, with = |m| checked(m, "\"foo\"", check::singular).map(Some))]
     pub(crate) singular: Option<LitStr>,
-    #[darling(multiple, rename = "shortname", with = |m| checked(m, "\"fo\"", |v| names::check_name("short name", v)))]
+    #[darling(multiple, rename = "shortname", with = |m| checked(m, "\"fo\"", check::short_name))]
     pub(crate) shortnames: Vec<LitStr>,
-    #[darling(multiple, rename = "category", with = |m| checked(m, "\"all\"", |v| names::check_name("category", v)))]
+    #[darling(multiple, rename = "category", with = |m| checked(m, "\"all\"", check::category))]
     pub(crate) categories: Vec<LitStr>,
     #[darling(default, with = |m| flag(m).map(Some))]
     pub(crate) namespaced: Option<Spanned<bool>>,
@@ -53,7 +53,7 @@ pub(crate) struct KubeAttrs {
     pub(crate) scale: Option<Spanned<Scale>>,
     #[darling(multiple, rename = "printcolumn", with = nested::print_column)]
     pub(crate) printcolumns: Vec<PrintColumn>,
-    #[darling(multiple, rename = "selectable", with = |m| checked(m, "\".spec.color\"", json_path))]
+    #[darling(multiple, rename = "selectable", with = |m| checked(m, "\".spec.color\"", check::json_path))]
     pub(crate) selectable: Vec<LitStr>,
     #[darling(multiple, rename = "validation", with = nested::validation)]
     pub(crate) validations: Vec<Rule>,

@@ -7,15 +7,8 @@ use serde::Deserialize;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path};
 
 use crate::values::{self, checked, string};
+use kube_gen_codegen::check;
 use kube_gen_codegen::model::{self, CrateOverrides, Rule};
-
-const COLUMN_TYPES: &[&str] = &["integer", "number", "string", "boolean", "date"];
-const REASONS: &[&str] = &[
-    "FieldValueInvalid",
-    "FieldValueForbidden",
-    "FieldValueRequired",
-    "FieldValueDuplicate",
-];
 
 /// A list `key(...)` for `T`, or kube-derive's JSON string for `J`.
 enum Form<'a> {
@@ -60,11 +53,11 @@ fn json<T: for<'de> Deserialize<'de>>(key: &str, lit: &LitStr) -> Result<T> {
 /// `scale(spec_replicas_path = ..., status_replicas_path = ..., label_selector_path = ...)`.
 #[derive(Debug, Default, FromMeta)]
 struct ScaleKeys {
-    #[darling(default, with = |m| checked(m, "\".spec.replicas\"", values::json_path).map(Some))]
+    #[darling(default, with = |m| checked(m, "\".spec.replicas\"", check::json_path).map(Some))]
     spec_replicas_path: Option<LitStr>,
-    #[darling(default, with = |m| checked(m, "\".status.replicas\"", values::json_path).map(Some))]
+    #[darling(default, with = |m| checked(m, "\".status.replicas\"", check::json_path).map(Some))]
     status_replicas_path: Option<LitStr>,
-    #[darling(default, with = |m| checked(m, "\".status.selector\"", values::json_path).map(Some))]
+    #[darling(default, with = |m| checked(m, "\".status.selector\"", check::json_path).map(Some))]
     label_selector_path: Option<LitStr>,
 }
 
@@ -99,7 +92,7 @@ pub(crate) fn scale(meta: &Meta) -> Result<model::Scale> {
                 .chain([&scale.label_selector_path])
                 .flatten()
             {
-                errors.handle(values::json_path(path).map_err(|m| Error::custom(m).with_span(lit)));
+                errors.handle(check::json_path(path).map_err(|m| Error::custom(m).with_span(lit)));
             }
             errors.finish()?;
             let paths = [
@@ -142,7 +135,7 @@ struct ColumnKeys {
     /// Our name for `type_`, kept as an alias.
     #[darling(default, rename = "type", with = |m| column_type(m).map(Some))]
     type_alias: Option<LitStr>,
-    #[darling(default, with = |m| checked(m, "\".spec.replicas\"", values::json_path).map(Some))]
+    #[darling(default, with = |m| checked(m, "\".spec.replicas\"", check::json_path).map(Some))]
     json_path: Option<LitStr>,
     #[darling(default, with = |m| string(m, "\"...\"").map(Some))]
     description: Option<LitStr>,
@@ -153,17 +146,7 @@ struct ColumnKeys {
 }
 
 fn column_type(meta: &Meta) -> Result<LitStr> {
-    checked(meta, "\"integer\"", check_column_type)
-}
-
-fn check_column_type(type_: &str) -> std::result::Result<(), String> {
-    if COLUMN_TYPES.contains(&type_) {
-        return Ok(());
-    }
-    Err(format!(
-        "unknown column type `{type_}`; expected one of: {}",
-        COLUMN_TYPES.join(", ")
-    ))
+    checked(meta, "\"integer\"", check::column_type)
 }
 
 #[derive(Deserialize)]
@@ -219,8 +202,8 @@ pub(crate) fn print_column(meta: &Meta) -> Result<model::PrintColumn> {
         Form::Json(lit) => {
             let column: ColumnJson = json("printcolumn", lit)?;
             let mut errors = Error::accumulator();
-            errors.handle(check_column_type(&column.type_).map_err(Error::custom));
-            errors.handle(values::json_path(&column.json_path).map_err(Error::custom));
+            errors.handle(check::column_type(&column.type_).map_err(Error::custom));
+            errors.handle(check::json_path(&column.json_path).map_err(Error::custom));
             errors.finish().map_err(|e| e.with_span(lit))?;
             Ok(model::PrintColumn {
                 name: column.name,
@@ -237,35 +220,18 @@ pub(crate) fn print_column(meta: &Meta) -> Result<model::PrintColumn> {
 /// `validation(rule = ..., message = ..., ...)`.
 #[derive(Debug, Default, FromMeta)]
 struct ValidationKeys {
-    #[darling(default, with = |m| checked(m, "\"self.spec.replicas <= 10\"", check_rule).map(Some))]
+    #[darling(default, with = |m| checked(m, "\"self.spec.replicas <= 10\"", check::rule).map(Some))]
     rule: Option<LitStr>,
     #[darling(default, with = |m| string(m, "\"...\"").map(Some))]
     message: Option<LitStr>,
     #[darling(default, with = |m| string(m, "\"...\"").map(Some))]
     message_expression: Option<LitStr>,
-    #[darling(default, with = |m| checked(m, "\"FieldValueInvalid\"", check_reason).map(Some))]
+    #[darling(default, with = |m| checked(m, "\"FieldValueInvalid\"", check::reason).map(Some))]
     reason: Option<LitStr>,
     #[darling(default, with = |m| string(m, "\".spec.replicas\"").map(Some))]
     field_path: Option<LitStr>,
     #[darling(default, with = |m| values::boolean(m).map(Some))]
     optional_old_self: Option<bool>,
-}
-
-fn check_rule(rule: &str) -> std::result::Result<(), String> {
-    if rule.trim().is_empty() {
-        return Err("the CEL rule is empty".into());
-    }
-    Ok(())
-}
-
-fn check_reason(reason: &str) -> std::result::Result<(), String> {
-    if REASONS.contains(&reason) {
-        return Ok(());
-    }
-    Err(format!(
-        "unknown reason `{reason}`; expected one of: {}",
-        REASONS.join(", ")
-    ))
 }
 
 /// A root CEL rule: `validation = "rule"`, kube-derive's `validation = <expression>` (anything
@@ -276,7 +242,7 @@ pub(crate) fn validation(meta: &Meta) -> Result<Rule> {
             Expr::Lit(ExprLit {
                 lit: Lit::Str(lit), ..
             }) => {
-                check_rule(&lit.value()).map_err(|m| Error::custom(m).with_span(lit))?;
+                check::rule(&lit.value()).map_err(|m| Error::custom(m).with_span(lit))?;
                 Ok(Rule::Fields(model::Validation {
                     rule: lit.value(),
                     ..Default::default()

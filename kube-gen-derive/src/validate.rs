@@ -10,7 +10,7 @@ use crate::attrs::{Identity, KubeAttrs};
 use crate::ctxt::Ctxt;
 use crate::values::Spanned;
 use kube_gen_codegen::model::{Scale, SchemaMode};
-use kube_gen_codegen::names;
+use kube_gen_codegen::{check, names};
 
 /// Records every problem of `input` and its parsed `attrs` in `cx`.
 pub(crate) fn check(cx: &Ctxt, input: &DeriveInput, attrs: &KubeAttrs) {
@@ -70,25 +70,15 @@ fn check_scale(cx: &Ctxt, attrs: &KubeAttrs, scale: &Spanned<Scale>) {
     }
     let no_spec = attrs.no_spec().is_some_and(|n| n.value);
     let paths = [
-        (
+        check::spec_replicas_path(
             "spec_replicas_path",
             &scale.value.spec_replicas_path,
-            ".spec.",
+            no_spec,
         ),
-        (
-            "status_replicas_path",
-            &scale.value.status_replicas_path,
-            ".status.",
-        ),
+        check::status_replicas_path("status_replicas_path", &scale.value.status_replicas_path),
     ];
-    for (key, path, prefix) in paths {
-        let lifted = no_spec && prefix == ".spec.";
-        if !(path.starts_with(prefix) || lifted) {
-            cx.error_at(
-                scale.span,
-                format!("`{key}` must be a JSON path under `{prefix}`, like \"{prefix}replicas\", not `{path}`"),
-            );
-        }
+    for message in paths.into_iter().filter_map(Result::err) {
+        cx.error_at(scale.span, message);
     }
 }
 
@@ -145,9 +135,6 @@ fn same_name(input: &DeriveInput, explicit: Option<&LitStr>) -> String {
     }
 }
 
-/// Field names the root object already has, which `no_spec` fields would serialize twice.
-const RESERVED_ROOT_FIELDS: [&str; 5] = ["apiVersion", "api_version", "kind", "metadata", "status"];
-
 /// `no_spec` lifts named fields onto the root, as kube-derive checks.
 fn check_no_spec(cx: &Ctxt, input: &DeriveInput, key: Span) {
     let fields = match &input.data {
@@ -164,14 +151,8 @@ fn check_no_spec(cx: &Ctxt, input: &DeriveInput, key: Span) {
         return cx.error_at(key, "`no_spec` needs a struct with named fields");
     };
     for ident in fields.named.iter().filter_map(|f| f.ident.as_ref()) {
-        if RESERVED_ROOT_FIELDS
-            .iter()
-            .any(|reserved| ident == reserved)
-        {
-            cx.error_spanned_by(
-                ident,
-                format!("`no_spec` lifts this field onto the root object, where `{ident}` is already taken; rename it (`#[serde(rename = \"...\")]` keeps the JSON name)"),
-            );
+        if let Err(message) = check::root_field(&ident.to_string()) {
+            cx.error_spanned_by(ident, message);
         }
     }
 }

@@ -86,17 +86,6 @@ fn flag_error(meta: &Meta) -> Error {
     ))
 }
 
-/// A JSON path from the object's root: `".spec.replicas"`.
-pub(crate) fn json_path(path: &str) -> std::result::Result<(), String> {
-    if path.starts_with('.') && path.len() > 1 {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{path}` is not a JSON path from the object's root: it must start with `.`, like \".spec.replicas\""
-        ))
-    }
-}
-
 /// `status = "FooStatus"` (as kube-derive) or `status = FooStatus`.
 pub(crate) fn status(meta: &Meta) -> Result<Type> {
     let usage = "`status` expects the name of the status type, like `status = \"FooStatus\"`";
@@ -212,23 +201,38 @@ pub(crate) fn crate_path(meta: &Meta) -> Result<Path> {
     }
 }
 
-/// `priority = 1` or, as kube-derive's docs write it, `priority = "1"`.
+/// `priority = 1` or, as kube-derive's docs write it, `priority = "1"`; negative too, as the
+/// apiserver allows (`priority = -1`, which the CLI writes for such a column).
 pub(crate) fn priority(meta: &Meta) -> Result<i32> {
     let usage = "`priority` expects an integer, like `priority = 1`";
-    match value(meta, "1")? {
+    let (int, sign) = match value(meta, "1")? {
         Expr::Lit(ExprLit {
             lit: Lit::Int(int), ..
-        }) => int
-            .base10_parse::<i32>()
-            .map_err(|_| Error::custom("`priority` must fit in an i32").with_span(int)),
+        }) => (int, 1),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => match &**expr {
+            Expr::Lit(ExprLit {
+                lit: Lit::Int(int), ..
+            }) => (int, -1),
+            other => return Err(Error::custom(usage).with_span(other)),
+        },
         Expr::Lit(ExprLit {
             lit: Lit::Str(lit), ..
-        }) => lit
-            .value()
-            .parse::<i32>()
-            .map_err(|_| Error::custom(usage).with_span(lit)),
-        other => Err(Error::custom(usage).with_span(other)),
-    }
+        }) => {
+            return lit
+                .value()
+                .parse::<i32>()
+                .map_err(|_| Error::custom(usage).with_span(lit));
+        }
+        other => return Err(Error::custom(usage).with_span(other)),
+    };
+    int.base10_parse::<i64>()
+        .ok()
+        .and_then(|n| i32::try_from(sign * n).ok())
+        .ok_or_else(|| Error::custom("`priority` must fit in an i32").with_span(int))
 }
 
 /// `key = true`/`key = false`.
@@ -285,6 +289,23 @@ mod tests {
         assert!(message(attr(&derive)).contains("use `derive = \"...\"`"));
         let serde: Meta = parse_quote!(attr = "serde(rename_all = \"camelCase\")");
         assert!(message(attr(&serde)).contains("can't set `#[serde(...)]`"));
+    }
+
+    #[test]
+    fn priorities_are_any_i32() {
+        let cases: [(Meta, i32); 4] = [
+            (parse_quote!(priority = 1), 1),
+            (parse_quote!(priority = "2"), 2),
+            (parse_quote!(priority = -1i32), -1),
+            (parse_quote!(priority = -2147483648), i32::MIN),
+        ];
+        for (meta, expected) in cases {
+            assert_eq!(priority(&meta).unwrap(), expected);
+        }
+        let big: Meta = parse_quote!(priority = 2147483648);
+        assert_eq!(message(priority(&big)), "`priority` must fit in an i32");
+        let wrong: Meta = parse_quote!(priority = -x);
+        assert!(message(priority(&wrong)).starts_with("`priority` expects an integer"));
     }
 
     #[test]

@@ -218,7 +218,7 @@ fn tagged_enums_hoist_variant_properties() {
     );
     assert_eq!(
         internal["oneOf"],
-        json!([{"required": ["type", "a"]}, {"required": ["type", "b"]}])
+        json!([{"required": ["a", "type"]}, {"required": ["b", "type"]}])
     );
     let untagged = property("untagged");
     assert_eq!(
@@ -254,6 +254,79 @@ fn doc_comments_become_descriptions() {
     assert_eq!(
         schema_of(&Foo::crd())["description"],
         "Auto-generated derived type for FooSpec via `CustomResource`"
+    );
+}
+
+/// Enums behind `Option` and `#[serde(flatten)]`, as kube-derive's `crd_complex_enum_test.rs`
+/// has them.
+mod wrapped_enums {
+    use super::*;
+
+    /// Documented.
+    #[derive(Serialize, Deserialize, Debug, Clone, JsonSchema)]
+    pub enum Level {
+        /// The first.
+        A,
+        B,
+    }
+
+    #[derive(Serialize, Deserialize, Debug, Clone, JsonSchema)]
+    pub enum Complex {
+        Normal(Level),
+        Hardcore { hard: String, core: Level },
+    }
+
+    #[derive(Serialize, Deserialize, Debug, Clone, JsonSchema)]
+    #[serde(untagged)]
+    pub enum Untagged {
+        A { one: String },
+        B { two: String, three: String },
+        C {},
+    }
+
+    #[derive(kube_gen::CustomResource, Serialize, Deserialize, Debug, Clone, JsonSchema)]
+    #[kube(group = "clux.dev", version = "v1", kind = "Wrapped")]
+    pub struct WrappedSpec {
+        pub optional: Option<Complex>,
+        pub flattened: Flattened,
+    }
+
+    #[derive(Serialize, Deserialize, Debug, Clone, JsonSchema)]
+    pub struct Flattened {
+        #[serde(flatten)]
+        pub inner: Untagged,
+    }
+}
+
+#[test]
+fn an_optional_enum_is_rewritten_as_the_enum_itself() {
+    let spec = schema_of(&wrapped_enums::Wrapped::crd())["properties"]["spec"].clone();
+    let optional = &spec["properties"]["optional"];
+    let level = json!({"type": "string", "enum": ["B", "A"], "description": "Documented."});
+    assert_eq!(optional["properties"]["Normal"], level);
+    assert_eq!(
+        optional["properties"]["Hardcore"]["properties"]["core"],
+        level
+    );
+    assert_eq!(
+        optional["properties"]["Hardcore"]["required"],
+        json!(["core", "hard"]),
+        "sorted, as kube-derive and controller-gen write it"
+    );
+    assert_eq!(
+        optional["oneOf"],
+        json!([{"required": ["Normal"]}, {"required": ["Hardcore"]}])
+    );
+}
+
+#[test]
+fn a_flattened_untagged_enum_keeps_an_any_of_with_its_empty_variant() {
+    let spec = schema_of(&wrapped_enums::Wrapped::crd())["properties"]["spec"].clone();
+    let flattened = &spec["properties"]["flattened"];
+    assert_eq!(flattened["type"], "object");
+    assert_eq!(
+        flattened["anyOf"],
+        json!([{"required": ["one"]}, {"required": ["three", "two"]}, {}])
     );
 }
 

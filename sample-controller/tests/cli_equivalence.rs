@@ -15,8 +15,8 @@
 #[path = "generated/foo.rs"]
 mod generated;
 
-use kube_gen::codegen::crd::{self, Source, VersionOptions, normalize};
-use kube_gen::codegen::emit::source::{self, SourceOptions};
+use kube_gen_codegen::crd::{self, Source, VersionOptions, normalize};
+use kube_gen_codegen::emit::source::{self, SourceOptions};
 use sample_controller::foo::{Foo, FooSpec, FooStatus};
 use serde_json::{Value, json};
 

@@ -8,6 +8,7 @@
 //!
 //! - [`model`]: the typed description of one custom resource version;
 //! - [`names`]: default plural/singular and the naming rules the apiserver enforces;
+//! - [`check`]: the checks of `#[kube(...)]` values, which the derive and the CLI both run;
 //! - [`emit`]: model → tokens, one function per generated item;
 //! - `crd` (feature `cli`): CRD YAML/JSON → model + schema, with file/line/JSON-path errors;
 //! - `types` (feature `cli`): OpenAPI v3 schema → the Rust type IR the CLI emits from;
@@ -17,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod check;
 #[cfg(feature = "cli")]
 pub mod crd;
 pub mod emit;

@@ -111,7 +111,9 @@ impl Names {
         format!("{}.{}", self.plural, self.group)
     }
 
-    /// The kind of the list type: `FooList`.
+    /// The kind of the list type: `FooList`, k8s-openapi's `ListableResource::LIST_KIND`. The
+    /// CRD leaves `spec.names.listKind` out, as kube-derive does; the apiserver defaults it to
+    /// this same value.
     pub fn list_kind(&self) -> String {
         format!("{}List", self.kind)
     }

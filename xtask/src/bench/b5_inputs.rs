@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use kube_gen::codegen::crd::{self, Source};
+use kube_gen_codegen::crd::{self, Source};
 
 use crate::fidelity::corpus::{CI_SUBSET, CrdFile};
 

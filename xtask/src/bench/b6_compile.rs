@@ -8,8 +8,9 @@
 //! that is the derive's expansion and the code it generates).
 //!
 //! Incremental compilation is off, so no round reuses an earlier one's work.
-//! Our derive emits more than kube-derive's (typed client, lister and informer
-//! facades besides the root type and its CRD), and the figures include that.
+//! Both derives emit the same items (the root type, its impls and its CRD): our
+//! typed facades are opt-in (`#[kube(facades)]`) since issue #17, and the B6
+//! crates do not ask for them. Figures from before 2026-12-07 include them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

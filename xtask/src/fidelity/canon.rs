@@ -3,7 +3,7 @@
 //! This file is compiled twice: into xtask (where its unit tests run) and, copied verbatim by
 //! the gate, into every generated fidelity crate, whose `main` compares the schema the derive
 //! emits with the input's. It therefore depends on `serde_json` only. Both sides go through
-//! `kube_gen::codegen::crd::normalize` first, then through [`canonical`].
+//! `kube_gen_codegen::crd::normalize` first, then through [`canonical`].
 
 use serde_json::{Map, Value};
 

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use kube_gen::codegen::crd::{self, Source, VersionFilter, VersionOptions};
-use kube_gen::codegen::emit::source::{self, SourceOptions};
+use kube_gen_codegen::crd::{self, Source, VersionFilter, VersionOptions};
+use kube_gen_codegen::emit::source::{self, SourceOptions};
 use serde_json::Value;
 
 use super::corpus::CrdFile;
@@ -236,12 +236,15 @@ fn manifest(workspace: &Path, project: &str) -> anyhow::Result<String> {
          [workspace]\n\n\
          [dependencies]\n\
          kube-gen = {{ path = {kube_gen:?} }}\n\
+         # The CLI's normaliser, `crd::normalize`, behind the codegen crate's `cli` feature.\n\
+         kube-gen-codegen = {{ path = {codegen:?}, features = [\"cli\"] }}\n\
          {deps}\n\n\
          # No debug info: the checks need none, and it halves rustc's memory on large CRDs.\n\
          [profile.dev]\n\
          debug = 0\n",
         package = package_name(project),
         kube_gen = workspace.join("kube-gen").display().to_string(),
+        codegen = workspace.join("kube-gen/codegen").display().to_string(),
         deps = deps.join("\n"),
     ))
 }
@@ -343,7 +346,7 @@ fn schema(check: &Check) -> Result<(), Vec<String>> {
     let mut actual = serde_json::to_value(derived).map_err(|e| vec![e.to_string()])?;
     let mut expected: Value = serde_json::from_str(check.schema).map_err(|e| vec![e.to_string()])?;
     for value in [&mut actual, &mut expected] {
-        kube_gen::codegen::crd::normalize(value);
+        kube_gen_codegen::crd::normalize(value);
         canon::canonical(value);
     }
     if actual == expected {

@@ -7,7 +7,7 @@
 //!    makes (`crd::load`, `crd::versions` with every version, `source::module_files`);
 //! 2. **compile**: the generated code builds, with `#[derive(CustomResource)]`;
 //! 3. **schema**: for every version, the schema the derived `crd()` emits equals the input's
-//!    after `kube_gen::codegen::crd::normalize` and `canon::canonical` (which drops only
+//!    after `kube_gen_codegen::crd::normalize` and `canon::canonical` (which drops only
 //!    documentation and restatements), with a diff by JSON path on failure;
 //! 4. **round-trip**: an object synthesised from the input schema with every property set
 //!    deserialises into the generated type and serialises back to the same JSON.

@@ -9,9 +9,12 @@
 //! Inputs may be hostile: [`Source::from_bytes`] checks the encoding, the parser refuses
 //! nesting deeper than [`MAX_DEPTH`] and alias bombs, and what the Kubernetes API server would
 //! reject (a wrong `metadata.name`, no storage version, `$ref`, `uniqueItems`, unknown schema
-//! keywords, ...) is an error before any type is built. Run the whole path on a thread with
-//! [`STACK_SIZE`] of stack when inputs are untrusted.
+//! keywords, ...) is an error before any type is built. The values that become `#[kube(...)]`
+//! keys then go through the derive's own [checks](crate::check), so what [`versions`] returns
+//! always compiles with the derive. Run the whole path on a thread with [`STACK_SIZE`] of stack
+//! when inputs are untrusted.
 
+mod keys;
 mod model;
 mod node;
 mod normalize;
@@ -170,6 +173,10 @@ pub enum ErrorKind {
     /// A schema node with no Rust mapping.
     #[error("cannot generate Rust for this schema: {0}")]
     Unmappable(String),
+    /// A value the apiserver accepts but `#[derive(CustomResource)]` does not (a version named
+    /// `stable`), so the generated code would not compile.
+    #[error("#[derive(CustomResource)] would reject this value: {0}")]
+    NotDerivable(String),
 }
 
 const CRD_API_VERSION: &str = "apiextensions.k8s.io/v1";

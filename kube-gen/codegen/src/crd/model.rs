@@ -89,12 +89,16 @@ pub struct Version {
 ///
 /// # Errors
 ///
-/// Every schema node without a Rust mapping, each with its position and JSON path, and a
-/// version without a schema.
+/// Every schema node without a Rust mapping, each with its position and JSON path, a version
+/// without a schema, and every value `#[derive(CustomResource)]` would reject (see
+/// [`check`](crate::check)).
 pub fn versions(crd: &Crd, options: &VersionOptions) -> Result<Vec<Version>, Vec<Error>> {
     let spec = &crd.crd.spec;
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    if spec.versions.iter().any(|v| options.filter.keeps(v)) {
+        errors.extend(super::keys::names(crd));
+    }
     for (index, version) in spec.versions.iter().enumerate() {
         if !options.filter.keeps(version) {
             continue;
@@ -132,11 +136,19 @@ pub fn versions(crd: &Crd, options: &VersionOptions) -> Result<Vec<Version>, Vec
             status: !options.no_status,
         };
         match types::build(schema, &build) {
-            Ok(types) => out.push(Version {
-                file: crd.file.clone(),
-                resource: resource(crd, version, &types, options),
-                types,
-            }),
+            Ok(types) => {
+                let built = Version {
+                    file: crd.file.clone(),
+                    resource: resource(crd, version, &types, options),
+                    types,
+                };
+                let rejected = super::keys::version(crd, index, &built);
+                if rejected.is_empty() {
+                    out.push(built);
+                } else {
+                    errors.extend(rejected);
+                }
+            }
             Err(schema_errors) => errors.extend(schema_errors.into_iter().map(|e| {
                 crd.error_at(
                     &format!("{pointer}{}", e.pointer),
@@ -162,7 +174,8 @@ fn resource(
     let crd_names = &spec.names;
     let mut names = Names::new(&spec.group, &version.name, &crd_names.kind);
     names.plural.clone_from(&crd_names.plural);
-    if let Some(singular) = &crd_names.singular {
+    // An empty singular is the default, as the apiserver reads it; `singular = ""` is not.
+    if let Some(singular) = crd_names.singular.as_ref().filter(|s| !s.is_empty()) {
         names.singular.clone_from(singular);
     }
     names.short_names = crd_names.short_names.clone().unwrap_or_default();

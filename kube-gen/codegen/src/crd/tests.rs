@@ -246,3 +246,140 @@ fn schema_keywords_the_api_server_forbids_are_errors() {
     let loaded = load(&source(&text)).unwrap();
     versions(&loaded.crds[0], &VersionOptions::default()).unwrap();
 }
+
+/// `CRD` with each `(from, to)` replaced.
+fn crd_with(replacements: &[(&str, &str)]) -> String {
+    let mut text = CRD.replace(
+        "items: {type: array}",
+        "items: {type: array, items: {type: string}}",
+    );
+    for (from, to) in replacements {
+        assert!(text.contains(from), "`{from}` is not in the CRD");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// The errors of every version of `text`.
+fn version_errors(text: &str) -> Vec<Error> {
+    let loaded = load(&source(text)).unwrap();
+    versions(&loaded.crds[0], &VersionOptions::default()).unwrap_err()
+}
+
+#[test]
+fn values_the_derive_rejects_are_invalid_or_not_derivable() {
+    let errors = version_errors(&crd_with(&[
+        ("group: example.com", "group: example"),
+        ("name: bars.example.com", "name: bars.example"),
+        ("name: v1", "name: stable"),
+    ]));
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_eq!(errors[0].path.as_deref(), Some(".spec.group"));
+    assert!(
+        matches!(&errors[0].kind, ErrorKind::Invalid(m) if m.contains("at least one dot")),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(errors[1].path.as_deref(), Some(".spec.versions[0].name"));
+    assert_eq!(
+        errors[1].position,
+        Some(Position {
+            line: 10,
+            column: 11
+        })
+    );
+    assert!(
+        matches!(&errors[1].kind, ErrorKind::NotDerivable(m) if m.contains("version `stable`")),
+        "{}",
+        errors[1]
+    );
+}
+
+#[test]
+fn a_version_left_out_is_not_checked() {
+    let text = crd_with(&[(
+        "  versions:\n",
+        "  versions:\n  - {name: stable, served: false, storage: false, schema: {openAPIV3Schema: {type: object}}}\n",
+    )]);
+    let loaded = load(&source(&text)).unwrap();
+    let found = versions(&loaded.crds[0], &VersionOptions::default()).unwrap();
+    assert_eq!(found.len(), 1);
+    let all = VersionOptions {
+        filter: VersionFilter::All,
+        ..VersionOptions::default()
+    };
+    let errors = versions(&loaded.crds[0], &all).unwrap_err();
+    assert!(
+        errors[0].to_string().contains("version `stable`"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn an_empty_singular_is_the_default() {
+    let text = crd_with(&[(
+        "{kind: Bar, plural: bars}",
+        "{kind: Bar, plural: bars, singular: ''}",
+    )]);
+    let loaded = load(&source(&text)).unwrap();
+    let found = versions(&loaded.crds[0], &VersionOptions::default()).unwrap();
+    assert_eq!(found[0].resource.names.singular, "bar");
+}
+
+#[test]
+fn root_fields_named_like_the_root_objects_own_get_other_rust_names() {
+    let text = crd_with(&[(
+        "        properties:\n          spec:",
+        "        properties:\n          Kind: {type: string}\n          api-version: {type: string}\n          \
+         Status: {type: string}\n          extra: {type: string}\n          spec:",
+    )]);
+    let loaded = load(&source(&text)).unwrap();
+    let found = versions(&loaded.crds[0], &VersionOptions::default()).unwrap();
+    assert!(found[0].resource.root_fields);
+    let crate::types::Item::Struct(fields) = &found[0].types.items[0] else {
+        panic!("the root fields are a struct");
+    };
+    let names: Vec<(&str, &str)> = fields
+        .fields
+        .iter()
+        .map(|f| (f.json_name.as_str(), f.name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Kind", "kind_2"),
+            ("Status", "status_2"),
+            ("api-version", "api_version_2"),
+            ("extra", "extra"),
+            ("spec", "spec"),
+        ]
+    );
+}
+
+/// The public functions of `check.rs`, read from its source.
+fn shared_checks() -> Vec<String> {
+    let file = syn::parse_file(include_str!("../check.rs")).unwrap();
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Fn(f) if matches!(f.vis, syn::Visibility::Public(_)) => {
+                Some(f.sig.ident.to_string())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_cli_runs_every_check_the_derive_runs() {
+    let checks = shared_checks();
+    assert!(checks.len() >= 15, "{checks:?}");
+    let keys = include_str!("keys.rs");
+    for check in checks {
+        assert!(
+            keys.contains(&format!("check::{check}")),
+            "crd/keys.rs never runs `check::{check}`: add it for the CRD value the CLI writes as that key"
+        );
+    }
+}

@@ -21,7 +21,6 @@ pub(super) fn crd_fn(r: &Resource) -> TokenStream {
     let crd_name = names.crd_name();
     let (group, kind, plural, singular) =
         (&names.group, &names.kind, &names.plural, &names.singular);
-    let list_kind = names.list_kind();
     let short_names = option_strings(std, &names.short_names);
     let categories = option_strings(std, &names.categories);
     let scope = r.scope.as_str();
@@ -45,7 +44,9 @@ pub(super) fn crd_fn(r: &Resource) -> TokenStream {
                         group: #std::string::String::from(#group),
                         names: #apiext::CustomResourceDefinitionNames {
                             kind: #std::string::String::from(#kind),
-                            list_kind: ::core::option::Option::Some(#std::string::String::from(#list_kind)),
+                            // Left to the apiserver, which defaults it to `<kind>List`, as
+                            // kube-derive leaves it.
+                            list_kind: ::core::option::Option::None,
                             plural: #std::string::String::from(#plural),
                             singular: ::core::option::Option::Some(#std::string::String::from(#singular)),
                             short_names: #short_names,

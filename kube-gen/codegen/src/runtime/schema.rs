@@ -6,18 +6,26 @@
 //! this walks the tree bottom-up and, at each node:
 //!
 //! 1. drops `null` (from `type` arrays, `enum`s and `anyOf: [T, {type: null}]`): `Option` fields
-//!    are simply not required; `nullable: true` only appears when a field asks for it;
+//!    are simply not required; `nullable: true` only appears when a field asks for it. This runs
+//!    before the node's children are rewritten, so the `T` of an `Option<T>` is rewritten as the
+//!    node itself, exactly as a `T` field would be;
 //! 2. hoists the properties of `oneOf`/`anyOf` variants (tagged and untagged enums) and the values
-//!    of `oneOf` string variants (documented unit enums) to the node, leaving only `required`;
+//!    of `oneOf` string variants (documented unit enums) to the node, leaving only `required`
+//!    (`{}` for a variant that requires nothing, as kube-core leaves it);
 //! 3. turns `additionalProperties` next to `properties` (`#[serde(flatten)]` maps) into
 //!    `x-kubernetes-preserve-unknown-fields`, and `additionalProperties: true` into a map of
 //!    free-form values;
 //! 4. removes `uniqueItems` (not allowed) and `default: null` (not allowed unless nullable);
 //! 5. marks free-form children (`serde_json::Value`, an empty schema) with
-//!    `x-kubernetes-preserve-unknown-fields: true`.
+//!    `x-kubernetes-preserve-unknown-fields: true`;
+//! 6. sorts `required` by name, as kube-core's rewriter does (it keeps `required` in a
+//!    `BTreeSet`) and as controller-gen writes it (`flatten.go`: "be deterministic").
 //!
-//! This follows kube-core's `StructuralSchemaRewriter` where it makes sense; the differences
-//! (no `nullable`, merged enum tags, free-form values) are documented on the derive.
+//! Value validations in a junctor (`oneOf: [{required: [value]}, ...]`, as CRDs written by hand
+//! have them) and the `anyOf: [{type: integer}, {type: string}]` next to
+//! `x-kubernetes-int-or-string: true` (as controller-gen writes `IntOrString`) are left exactly as
+//! written. This follows kube-core's `StructuralSchemaRewriter` where it makes sense; the
+//! differences (no `nullable`, merged enum tags, free-form values) are documented on the derive.
 
 use serde_json::{Map, Value};
 
@@ -34,10 +42,10 @@ pub fn make_structural(schema: &mut Value) {
     let Some(node) = schema.as_object_mut() else {
         return;
     };
+    strip_null(node);
     for child in children(node) {
         make_structural(child);
     }
-    strip_null(node);
     hoist_variants(node);
     rewrite_additional_properties(node);
     node.remove("uniqueItems");
@@ -46,6 +54,7 @@ pub fn make_structural(schema: &mut Value) {
         node.remove("default");
     }
     mark_free_form_children(node);
+    sort_required(node);
 }
 
 /// Every direct subschema of `node`.
@@ -75,18 +84,26 @@ fn children(node: &mut Map<String, Value>) -> Vec<&mut Value> {
 }
 
 /// A junctor variant that only constrains values already declared on the node, as a CRD's
-/// `oneOf: [{required: [value]}, {required: [valueFrom]}]` does: no `type` in it or in its
-/// properties. schemars' enum variants always carry a `type`; these are left exactly as written.
+/// `oneOf: [{required: [value]}, {required: [valueFrom]}]` does: no `type` anywhere in it (the
+/// apiserver rejects a `type` at any depth of a junctor). schemars' enum variants always carry a
+/// `type`, if only in a subschema (an enum's `oneOf`); value validations are left as written.
 fn is_value_validation(variant: &Value) -> bool {
-    let Some(variant) = variant.as_object() else {
-        return false;
-    };
-    let untyped = |v: &Value| v.as_object().is_some_and(|o| !o.contains_key("type"));
-    !variant.contains_key("type")
-        && variant
-            .get("properties")
-            .and_then(Value::as_object)
-            .is_none_or(|p| p.values().all(untyped))
+    variant.as_object().is_some_and(|v| !declares_type(v))
+}
+
+/// Whether `schema` or any of its subschemas has a `type`.
+fn declares_type(schema: &Map<String, Value>) -> bool {
+    let typed = |v: &Value| v.as_object().is_some_and(declares_type);
+    schema.contains_key("type")
+        || schema.iter().any(|(key, value)| match key.as_str() {
+            "properties" | "patternProperties" => {
+                value.as_object().is_some_and(|m| m.values().any(typed))
+            }
+            "anyOf" | "oneOf" | "allOf" => value.as_array().is_some_and(|a| a.iter().any(typed)),
+            "items" if value.is_array() => value.as_array().is_some_and(|a| a.iter().any(typed)),
+            "items" | "additionalProperties" | "not" => typed(value),
+            _ => false,
+        })
 }
 
 fn is_null_schema(value: &Value) -> bool {
@@ -141,6 +158,9 @@ fn strip_null(node: &mut Map<String, Value>) {
 /// Step 2: properties and enum values of `oneOf`/`anyOf` variants move up to the node.
 fn hoist_variants(node: &mut Map<String, Value>) {
     for (key, push_description) in [("oneOf", true), ("anyOf", false)] {
+        if key == "anyOf" && restates_int_or_string(node) {
+            continue;
+        }
         let Some(Value::Array(mut variants)) = node.remove(key) else {
             continue;
         };
@@ -166,14 +186,31 @@ fn hoist_variants(node: &mut Map<String, Value>) {
             }
             true
         });
-        // A variant that became `{}` accepts anything, so the whole junctor says nothing.
-        let vacuous = variants
-            .iter()
-            .any(|v| v.as_object().is_some_and(Map::is_empty));
-        if !variants.is_empty() && !vacuous {
+        // A variant that became `{}` stays, as in kube-core: in an `anyOf` it accepts every
+        // object, so the junctor validates nothing more, but the schema says which fields each
+        // variant needs.
+        if !variants.is_empty() {
             node.insert(key.into(), Value::Array(variants));
         }
     }
+}
+
+/// `x-kubernetes-int-or-string: true` with `anyOf: [{type: integer}, {type: string}]`, as
+/// controller-gen writes `IntOrString` and `Quantity`: the one junctor with a `type` that the
+/// apiserver accepts, left as written.
+fn restates_int_or_string(node: &Map<String, Value>) -> bool {
+    let only_type = |v: &Value| {
+        let v = v.as_object().filter(|v| v.len() == 1)?;
+        v.get("type")?.as_str().map(str::to_owned)
+    };
+    node.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true))
+        && node
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .is_some_and(|variants| {
+                let types: Vec<_> = variants.iter().map(only_type).collect();
+                types == [Some("integer".to_owned()), Some("string".to_owned())]
+            })
 }
 
 fn hoist_properties(
@@ -318,6 +355,13 @@ fn mark_free_form_children(node: &mut Map<String, Value>) {
     }
 }
 
+/// Step 6: `required` in name order.
+fn sort_required(schema: &mut Map<String, Value>) {
+    if let Some(Value::Array(required)) = schema.get_mut("required") {
+        required.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    }
+}
+
 fn is_free_form(schema: &Map<String, Value>) -> bool {
     const ANNOTATIONS: [&str; 6] = [
         "description",
@@ -358,6 +402,77 @@ mod tests {
         let before = schema.clone();
         make_structural(&mut schema);
         assert_eq!(schema, before);
+    }
+
+    #[test]
+    fn the_t_of_an_option_is_rewritten_like_a_t_field() {
+        // `Option<Complex>` where `Complex::Normal(Documented)`: neither the outer `oneOf` nor
+        // the documented unit enum's has a `type` of its own, only their variants do.
+        let documented = json!({"oneOf": [
+            {"type": "string", "enum": ["A"], "description": "The first."},
+            {"type": "string", "enum": ["B"], "description": "The second."},
+        ]});
+        let mut schema = json!({
+            "description": "Optional.",
+            "anyOf": [
+                {"oneOf": [{
+                    "type": "object",
+                    "properties": {"Normal": documented},
+                    "required": ["Normal"],
+                }]},
+                {"type": "null"},
+            ],
+        });
+        make_structural(&mut schema);
+        assert_eq!(
+            schema,
+            json!({
+                "description": "Optional.",
+                "type": "object",
+                "properties": {"Normal": {"type": "string", "enum": ["A", "B"]}},
+                "oneOf": [{"required": ["Normal"]}],
+            })
+        );
+    }
+
+    #[test]
+    fn a_variant_that_requires_nothing_stays_as_an_empty_schema() {
+        let mut schema = json!({
+            "type": "object",
+            "anyOf": [
+                {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+                {"type": "object", "properties": {}},
+            ],
+        });
+        make_structural(&mut schema);
+        assert_eq!(schema["anyOf"], json!([{"required": ["a"]}, {}]));
+    }
+
+    #[test]
+    fn the_any_of_that_restates_int_or_string_is_left_as_written() {
+        let mut schema = json!({
+            "type": "object",
+            "additionalProperties": {
+                "anyOf": [{"type": "integer"}, {"type": "string"}],
+                "x-kubernetes-int-or-string": true,
+            },
+        });
+        let before = schema.clone();
+        make_structural(&mut schema);
+        assert_eq!(schema, before);
+    }
+
+    #[test]
+    fn required_is_sorted_and_value_validations_keep_their_order() {
+        let mut schema = json!({
+            "type": "object",
+            "properties": {"b": {"type": "string"}, "a": {"type": "string"}},
+            "required": ["b", "a"],
+            "anyOf": [{"required": ["b", "a"]}],
+        });
+        make_structural(&mut schema);
+        assert_eq!(schema["required"], json!(["a", "b"]));
+        assert_eq!(schema["anyOf"], json!([{"required": ["b", "a"]}]));
     }
 
     #[test]

@@ -95,7 +95,9 @@ pub fn build(root: &JSONSchemaProps, options: &BuildOptions) -> Result<TypeSet, 
             let wanted = format!("{}Fields", options.kind);
             let fields = root_fields(root);
             let name = builder.namer.unique(&wanted);
-            builder.object_named(name, &fields, "", &options.kind)
+            // The root type has fields of its own: a property `Kind` is `kind_2` here.
+            let own = Namer::reserving(crate::check::ROOT_OWN_FIELDS);
+            builder.object_named(name, &fields, "", &options.kind, own)
         }
     };
     let status = status_schema.map(|schema| {
@@ -176,17 +178,18 @@ impl Builder {
     fn object(&mut self, wanted: &str, schema: &JSONSchemaProps, pointer: &str) -> String {
         let name = self.namer.unique(wanted);
         let parent = name.clone();
-        self.object_named(name, schema, pointer, &parent)
+        self.object_named(name, schema, pointer, &parent, Namer::default())
     }
 
     /// The struct `name` (already unique) for `schema`; its nested types are named after
-    /// `parent`.
+    /// `parent`, its fields by `fields`.
     fn object_named(
         &mut self,
         name: String,
         schema: &JSONSchemaProps,
         pointer: &str,
         parent: &str,
+        mut fields: Namer,
     ) -> String {
         let slot = self.items.len();
         self.items.push(None);
@@ -196,7 +199,6 @@ impl Builder {
             .flatten()
             .map(String::as_str)
             .collect();
-        let mut fields = Namer::default();
         let mut out = Vec::new();
         for (json, prop) in schema.properties.iter().flatten() {
             let child = format!(

@@ -50,18 +50,20 @@ pub use selector::LabelSelector;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The selector string does not parse.
-    #[error("invalid label selector {selector:?}: expected {expected} at byte {position}")]
+    /// The selector string does not parse (`labels.Parse`); the message is client-go's.
+    #[error("{message}")]
     InvalidSelector {
         /// The whole selector.
         selector: String,
-        /// The byte offset where parsing stopped.
-        position: usize,
-        /// What would have been valid there.
-        expected: &'static str,
+        /// client-go's message, such as `unable to parse requirement: found 'b', expected: ',' or ')'`.
+        message: String,
     },
+    /// A `matchLabels` or `matchExpressions` requirement is invalid (`labels.NewRequirement`);
+    /// the message is client-go's.
+    #[error("{0}")]
+    InvalidRequirement(String),
     /// A `matchExpressions` operator other than `In`, `NotIn`, `Exists`, `DoesNotExist`.
-    #[error("unknown label selector operator {0:?}: expected In, NotIn, Exists or DoesNotExist")]
+    #[error("{0:?} is not a valid label selector operator")]
     UnknownOperator(String),
 }
 

@@ -46,6 +46,9 @@ enum Task {
     },
     /// Build the local control plane binary (cached) and print its path.
     BuildControlPlane,
+    /// `cargo package` of the published crates (verified), then the README's
+    /// `cargo install` of the CLI into target/cli-install.
+    Package,
     /// The CLI's fidelity gate: generate, compile, schema and round-trip checks over the CRD
     /// corpus in ../shared/crds (the CI subset unless --all or projects are given).
     Fidelity {
@@ -77,6 +80,10 @@ fn main() -> anyhow::Result<()> {
             rounds,
             only: cases,
         }),
+        Task::Package => {
+            package::run()?;
+            package::install_cli()
+        }
         Task::BuildControlPlane => {
             println!("{}", kube_gen_tests::ensure_built()?.display());
             Ok(())

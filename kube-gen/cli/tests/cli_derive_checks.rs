@@ -3,7 +3,9 @@
 //! one is an `error: FILE:LINE:COLUMN: ... (at PATH)` line), and whatever the CLI accepts, the
 //! fuzz corpus, a few real CRDs and the values it writes differently included, compiles.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// A valid CRD using every key the checks cover; each case breaks one value.
@@ -365,27 +367,11 @@ const REAL_CRDS: &[&str] = &[
     "kyverno/wgpolicyk8s.io_policyreports.yaml",
 ];
 
-/// The fuzz corpus and regressions, every file.
-fn corpus() -> Vec<PathBuf> {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let mut files = Vec::new();
-    for dir in ["corpus/crd_to_rust", "regressions/crd_to_rust"] {
-        for entry in std::fs::read_dir(fuzz.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_file() && path.file_name().is_some_and(|n| n != ".gitkeep") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn whatever_the_cli_accepts_compiles_with_the_derive() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_derive_checks");
     std::fs::create_dir_all(&dir).unwrap();
-    let mut inputs = corpus();
+    let mut inputs = common::fuzz_inputs();
     inputs.extend(
         REAL_CRDS
             .iter()

@@ -1,29 +1,15 @@
 //! Every input of the fuzz corpus and every crash the fuzzer found, through exactly the function
 //! the `crd_to_rust` fuzz target calls, on stable: no panic, and each error one clean line.
 
+mod common;
 #[path = "../../fuzz/src/lib.rs"]
 mod fuzz;
 
-use std::path::{Path, PathBuf};
-
-fn inputs() -> Vec<PathBuf> {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let mut files = Vec::new();
-    for dir in ["corpus/crd_to_rust", "regressions/crd_to_rust"] {
-        for entry in std::fs::read_dir(fuzz.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_file() && path.file_name().is_some_and(|n| n != ".gitkeep") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
+use std::path::Path;
 
 #[test]
 fn every_corpus_and_regression_input_runs_without_a_panic() {
-    let files = inputs();
+    let files = common::fuzz_inputs();
     assert!(files.len() >= 20, "the corpus is missing: {files:?}");
     let (mut generated, mut refused) = (0, 0);
     for path in &files {

@@ -107,13 +107,12 @@ pub async fn run(
 
 #[cfg(test)]
 mod tests {
-    use kube::api::PostParams;
     use kube_gen::fake::{Action as Request, FakeCluster, PatchType};
     use tokio::sync::oneshot;
 
     use super::*;
-    use crate::greeting::{GreetingSpec, GreetingStatus};
-    use crate::test_support::{eventually_answered, greeting};
+    use crate::greeting::GreetingStatus;
+    use crate::test_support::{answers_new_and_changed, greeting};
 
     #[tokio::test]
     async fn reconcile_patches_the_answer_into_the_status() {
@@ -190,19 +189,7 @@ mod tests {
             let _ = stopped.await;
         }));
 
-        greetings
-            .create(&PostParams::default(), &greeting("hi", "Ada"))
-            .await
-            .unwrap();
-        eventually_answered(&greetings, "hi", "Hello, Ada!", 1).await;
-
-        let mut changed = greetings.get("hi").await.unwrap();
-        changed.spec = GreetingSpec { to: "Grace".into() };
-        greetings
-            .replace("hi", &PostParams::default(), &changed)
-            .await
-            .unwrap();
-        eventually_answered(&greetings, "hi", "Hello, Grace!", 2).await;
+        answers_new_and_changed(&greetings).await;
 
         stop.send(()).unwrap();
         controller.await.unwrap();

@@ -1,9 +1,10 @@
-//! What the unit tests share: a Greeting to seed or create, and a deadline-bound wait.
+//! What the unit tests share: a Greeting to seed or create, a deadline-bound wait, and the
+//! scenario both controllers must pass.
 
 use std::time::Duration;
 
 use kube::Api;
-use kube::api::ObjectMeta;
+use kube::api::{ObjectMeta, PostParams};
 
 use crate::greeting::{Greeting, GreetingSpec};
 
@@ -46,4 +47,22 @@ pub async fn eventually_answered(
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// Creates Greeting `hi` for Ada and waits for its answer, then changes it to Grace and waits
+/// for the new answer: what a controller of Greetings must do, whichever runtime it is on.
+pub async fn answers_new_and_changed(greetings: &Api<Greeting>) {
+    greetings
+        .create(&PostParams::default(), &greeting("hi", "Ada"))
+        .await
+        .unwrap();
+    eventually_answered(greetings, "hi", "Hello, Ada!", 1).await;
+
+    let mut changed = greetings.get("hi").await.unwrap();
+    changed.spec = GreetingSpec { to: "Grace".into() };
+    greetings
+        .replace("hi", &PostParams::default(), &changed)
+        .await
+        .unwrap();
+    eventually_answered(greetings, "hi", "Hello, Grace!", 2).await;
 }

@@ -175,13 +175,11 @@ impl Greeter {
 #[cfg(test)]
 mod tests {
     use kube::Api;
-    use kube::api::PostParams;
     use kube_gen::fake::{Action, FakeCluster, Reaction};
     use tokio::sync::oneshot;
 
     use super::*;
-    use crate::greeting::GreetingSpec;
-    use crate::test_support::{eventually_answered, greeting};
+    use crate::test_support::{answers_new_and_changed, greeting};
 
     /// A Greeter on `fake` with its cache synced, and its factory to shut down.
     async fn synced_greeter(fake: &FakeCluster) -> (Greeter, SharedInformerFactory) {
@@ -271,19 +269,7 @@ mod tests {
         });
 
         let greetings = Api::<Greeting>::namespaced(fake.client(), "default");
-        greetings
-            .create(&PostParams::default(), &greeting("hi", "Ada"))
-            .await
-            .unwrap();
-        eventually_answered(&greetings, "hi", "Hello, Ada!", 1).await;
-
-        let mut changed = greetings.get("hi").await.unwrap();
-        changed.spec = GreetingSpec { to: "Grace".into() };
-        greetings
-            .replace("hi", &PostParams::default(), &changed)
-            .await
-            .unwrap();
-        eventually_answered(&greetings, "hi", "Hello, Grace!", 2).await;
+        answers_new_and_changed(&greetings).await;
 
         stop.send(()).unwrap();
         running.await.unwrap().unwrap();

@@ -135,6 +135,7 @@ pub mod __private {
 }
 
 pub mod client;
+pub mod crash;
 pub mod events;
 pub mod fake;
 pub mod informer;

@@ -1,4 +1,4 @@
-//! A [`kube::Client`] whose connections set `TCP_NODELAY`, as Go's `net/http` does.
+//! A [`kube::Client`] whose connections set `TCP_NODELAY` and keepalive, as Go's `net/http` does.
 //!
 //! kube's own builder (`Client::try_from(config)`) connects with hyper's `HttpConnector`
 //! defaults, which leave Nagle's algorithm on. The first request on every new connection is
@@ -6,7 +6,13 @@
 //! holds it until the server's delayed ACK, about 40 ms later: an empty LIST takes ~47 ms
 //! from kube's client and ~5 ms from client-go on the same machine. Every controller start,
 //! every informer's first LIST and every connection a burst of concurrent requests opens pays
-//! it. [`builder`] is kube's builder with that one difference; the layers (base URI,
+//! it. Nor do hyper's defaults turn TCP keepalive on, so a connection whose peer vanished
+//! without a FIN or RST (node loss, NAT or load-balancer state dropped) stays open while
+//! idle; this builder's connections send keepalive probes after 30 s idle, then every 15 s,
+//! and give up after 9 unanswered ones (Go's dialer with client-go's `KeepAlive: 30s`).
+//! Informers also bound every watch themselves (see
+//! [`InformerBuilder::watch_idle_timeout`](crate::informer::InformerBuilder::watch_idle_timeout)).
+//! [`builder`] is kube's builder with these differences; the layers (base URI,
 //! timeouts, retries, auth, extra headers) are kube's own, built from the same
 //! [`Config`](kube::Config).
 //!
@@ -39,8 +45,8 @@ use tower::util::BoxService;
 /// the same code.
 pub type Service = BoxService<http::Request<Body>, http::Response<Box<DynBody>>, BoxError>;
 
-/// kube's [`ClientBuilder`] for `config`, with `TCP_NODELAY` on its connections (see the
-/// [module docs](self)). Add layers with [`ClientBuilder::with_layer`], then
+/// kube's [`ClientBuilder`] for `config`, with `TCP_NODELAY` and keepalive on its connections
+/// (see the [module docs](self)). Add layers with [`ClientBuilder::with_layer`], then
 /// [`build`](ClientBuilder::build).
 pub fn builder(config: kube::Config) -> kube::Result<ClientBuilder<Service>> {
     if config.proxy_url.is_some() || config.auth_info.exec.is_some() {
@@ -55,8 +61,8 @@ fn nodelay(config: kube::Config) -> kube::Result<ClientBuilder<Service>> {
     ClientBuilder::try_from(config)
 }
 
-/// kube's layers, as its builder stacks them, over a `TCP_NODELAY` connector with the TLS
-/// stack kube-gen's feature names (rustls first, as kube prefers it).
+/// kube's layers, as its builder stacks them, over a `TCP_NODELAY`, keepalive connector with
+/// the TLS stack kube-gen's feature names (rustls first, as kube prefers it).
 #[cfg(any(feature = "rustls-tls", feature = "openssl-tls"))]
 fn nodelay(config: kube::Config) -> kube::Result<ClientBuilder<Service>> {
     use hyper_util::client::legacy::connect::HttpConnector;
@@ -65,6 +71,11 @@ fn nodelay(config: kube::Config) -> kube::Result<ClientBuilder<Service>> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
+    // Go's dialer with client-go's `KeepAlive: 30s`: first probe after 30 s idle, then
+    // every 15 s, reset after 9 unanswered.
+    http.set_keepalive(Some(std::time::Duration::from_secs(30)));
+    http.set_keepalive_interval(Some(std::time::Duration::from_secs(15)));
+    http.set_keepalive_retries(Some(9));
     #[cfg(feature = "rustls-tls")]
     let tls = config.rustls_https_connector_with_connector(http)?;
     #[cfg(all(not(feature = "rustls-tls"), feature = "openssl-tls"))]

@@ -163,7 +163,23 @@ impl Recorder {
         K: Resource,
         K::DynamicType: Default,
     {
-        let reference = obj.object_ref(&K::DynamicType::default());
+        self.event_on(
+            obj.object_ref(&K::DynamicType::default()),
+            type_,
+            reason,
+            message,
+        );
+    }
+
+    /// Like [`event`](Self::event), for an object known only by reference, such as one that
+    /// did not decode ([`Undecodable::object_reference`](crate::informer::Undecodable::object_reference)).
+    pub fn event_on(
+        &self,
+        reference: ObjectReference,
+        type_: EventType,
+        reason: &str,
+        message: &str,
+    ) {
         let event = self.make_event(reference, type_, reason, message, Timestamp::now());
         match self.queue.try_send(Message::Event(Box::new(event))) {
             Ok(()) => {}

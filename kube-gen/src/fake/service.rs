@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use super::actions::{Action, PatchType, Verb, name_in};
 use super::patch;
 use super::reactors::{Reaction, Reactor, bad_request, conflict, failure, not_found, react};
+use super::resources::{Resources, ScalePaths};
 use super::tracker::{Gvr, Target, Tracker};
 use super::watch::Selectors;
 
@@ -180,16 +181,33 @@ fn serve(
         name,
     };
     let sub = route.subresource.as_deref();
+    if sub == Some("status") && !tracker.resources.has_status(&route.gvr) {
+        return Err(no_subresource(&route.gvr, name));
+    }
+    let scale_paths = tracker.resources.scale(&route.gvr);
+    let scale = || {
+        scale_paths
+            .as_ref()
+            .ok_or_else(|| no_subresource(&route.gvr, name))
+    };
+    let selectors = || {
+        Selectors::parse(param("labelSelector"), param("fieldSelector"), |label| {
+            tracker.resources.field(&route.gvr, label)
+        })
+    };
     let body = || {
         object
             .clone()
             .ok_or_else(|| bad_request("the request needs a body"))
     };
     let answer = match verb {
-        Verb::Get if sub == Some("scale") => scale_of(&tracker.get(target)?),
+        Verb::Get if sub == Some("scale") => {
+            let paths = scale()?;
+            scale_of(&tracker.get(target)?, paths)
+        }
         Verb::Get => tracker.get(target)?,
         Verb::List => {
-            let selectors = Selectors::parse(param("labelSelector"), param("fieldSelector"))?;
+            let selectors = selectors()?;
             let limit = param("limit")
                 .and_then(|l| l.parse().ok())
                 .filter(|&l: &usize| l > 0);
@@ -203,7 +221,7 @@ fn serve(
             list_body(&tracker, &route.gvr, items, next)
         }
         Verb::Watch => {
-            let selectors = Selectors::parse(param("labelSelector"), param("fieldSelector"))?;
+            let selectors = selectors()?;
             let since = param("resourceVersion").and_then(|rv| rv.parse().ok());
             let bookmarks = param("allowWatchBookmarks") == Some("true");
             let rx = tracker.watch(
@@ -227,6 +245,7 @@ fn serve(
             return Ok(json_response(StatusCode::CREATED, &created));
         }
         Verb::Update if sub == Some("scale") => {
+            let paths = scale()?;
             let current = tracker.get(target)?;
             let scale = body()?;
             let sent = scale
@@ -239,9 +258,9 @@ fn serve(
                             .pointer("/metadata/resourceVersion")
                             .and_then(Value::as_str)
             }) {
-                return Err(conflict(&route.gvr.resource, name));
+                return Err(conflict(&route.gvr.qualified(), name));
             }
-            write_scale(&mut tracker, target, current, &scale, dry_run)?
+            write_scale(&mut tracker, target, current, &scale, paths, dry_run)?
         }
         Verb::Update => tracker.update(target, body()?, sub, dry_run)?,
         Verb::Patch => {
@@ -271,9 +290,10 @@ fn serve(
                 other => other?,
             };
             if sub == Some("scale") {
-                let mut scale = scale_of(&current);
+                let paths = scale()?;
+                let mut scale = scale_of(&current, paths);
                 patch::apply(&mut scale, patch_type, &body()?)?;
-                write_scale(&mut tracker, target, current, &scale, dry_run)?
+                write_scale(&mut tracker, target, current, &scale, paths, dry_run)?
             } else {
                 let mut patched = current.clone();
                 patch::apply(&mut patched, patch_type, &body()?)?;
@@ -286,10 +306,16 @@ fn serve(
                 .and_then(|o| o.get("preconditions"))
                 .cloned()
                 .unwrap_or(Value::Null);
-            tracker.delete(target, &preconditions, dry_run)?
+            let deleted = tracker.delete(target, &preconditions, dry_run)?;
+            let pending = !dry_run && tracker.get(target).is_ok();
+            if pending || Resources::returns_deleted_object(&route.gvr) {
+                deleted
+            } else {
+                delete_success(&route.gvr, &deleted)
+            }
         }
         Verb::DeleteCollection => {
-            let selectors = Selectors::parse(param("labelSelector"), param("fieldSelector"))?;
+            let selectors = selectors()?;
             let (items, _) = tracker.list(
                 &route.gvr,
                 route.namespace.as_deref(),
@@ -317,6 +343,24 @@ fn serve(
     Ok(json_response(StatusCode::OK, &answer))
 }
 
+/// What kube-apiserver answers a delete that removed the object, for resources that do
+/// not return the deleted object (`finalizeDelete`): `kind` is the resource, as there.
+fn delete_success(gvr: &Gvr, deleted: &Value) -> Value {
+    let meta = &deleted["metadata"];
+    json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {
+            "name": meta["name"],
+            "group": gvr.group,
+            "kind": gvr.resource,
+            "uid": meta["uid"],
+        },
+    })
+}
+
 /// A list answer: the items and the store's resourceVersion at the time.
 fn list_body(tracker: &Tracker, gvr: &Gvr, items: Vec<Value>, next: Option<String>) -> Value {
     let mut metadata = json!({"resourceVersion": tracker.resource_version().to_string()});
@@ -331,20 +375,28 @@ fn list_body(tracker: &Tracker, gvr: &Gvr, items: Vec<Value>, next: Option<Strin
     })
 }
 
-/// The `autoscaling/v1` `Scale` of an object with `spec.replicas`.
-fn scale_of(object: &Value) -> Value {
-    let selector = object
-        .pointer("/spec/selector/matchLabels")
-        .and_then(Value::as_object)
-        .map(|labels| {
-            labels
-                .iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default();
+/// The `autoscaling/v1` `Scale` of an object, read where its resource keeps replicas.
+fn scale_of(object: &Value, paths: &ScalePaths) -> Value {
+    let selector = match &paths.label_selector {
+        Some(pointer) => object
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        None => object
+            .pointer("/spec/selector/matchLabels")
+            .and_then(Value::as_object)
+            .map(|labels| {
+                labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default(),
+    };
     let meta = &object["metadata"];
+    let replicas = |pointer: &str| object.pointer(pointer).cloned().unwrap_or(json!(0));
     json!({
         "apiVersion": "autoscaling/v1",
         "kind": "Scale",
@@ -352,11 +404,8 @@ fn scale_of(object: &Value) -> Value {
             "name": meta["name"], "namespace": meta["namespace"], "uid": meta["uid"],
             "resourceVersion": meta["resourceVersion"], "creationTimestamp": meta["creationTimestamp"],
         },
-        "spec": {"replicas": object.pointer("/spec/replicas").cloned().unwrap_or(json!(0))},
-        "status": {
-            "replicas": object.pointer("/status/replicas").cloned().unwrap_or(json!(0)),
-            "selector": selector,
-        },
+        "spec": {"replicas": replicas(&paths.spec_replicas)},
+        "status": {"replicas": replicas(&paths.status_replicas), "selector": selector},
     })
 }
 
@@ -366,16 +415,41 @@ fn write_scale(
     t: Target<'_>,
     current: Value,
     scale: &Value,
+    paths: &ScalePaths,
     dry_run: bool,
 ) -> Result<Value, Box<Status>> {
-    if current.pointer("/spec").is_none() {
-        return Err(not_found(&format!("{}/scale", t.gvr.resource), t.name));
-    }
     let mut updated = current.clone();
-    updated["spec"]["replicas"] = scale.pointer("/spec/replicas").cloned().unwrap_or(json!(0));
-    Ok(scale_of(
-        &tracker.write_patched(t, current, updated, None, dry_run)?,
-    ))
+    let replicas = scale.pointer("/spec/replicas").cloned().unwrap_or(json!(0));
+    set(&mut updated, &paths.spec_replicas, replicas);
+    let written = tracker.write_patched(t, current, updated, None, dry_run)?;
+    Ok(scale_of(&written, paths))
+}
+
+/// Sets the value at a JSON pointer, making the objects on the way.
+fn set(object: &mut Value, pointer: &str, value: Value) {
+    let mut at = object;
+    for key in pointer.trim_start_matches('/').split('/') {
+        if !at.is_object() {
+            *at = json!({});
+        }
+        at = &mut at[key];
+    }
+    *at = value;
+}
+
+/// The answer to a subresource request (`status`, `scale`) on a resource without it:
+/// kube-apiserver has no route for built-ins (a bare 404), the custom resource handler
+/// answers that the object is not found.
+fn no_subresource(gvr: &Gvr, name: &str) -> Box<Status> {
+    if Resources::is_built_in(gvr) {
+        failure(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
+    } else {
+        not_found(&gvr.qualified(), name)
+    }
 }
 
 fn json_response(code: StatusCode, body: &Value) -> Response<ResponseBody> {

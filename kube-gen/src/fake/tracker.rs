@@ -1,6 +1,6 @@
 //! The object tracker: objects as JSON by resource, namespace and name, with resourceVersions, history and watchers.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use bytes::Bytes;
 use futures::channel::mpsc::{self, UnboundedReceiver};
@@ -8,7 +8,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::core::Status;
 use serde_json::{Value, json};
 
-use super::reactors::{already_exists, bad_request, conflict, gone, not_found};
+use super::reactors::{already_exists, bad_request, conflict, failure, gone, not_found};
+use super::resources::Resources;
 use super::watch::{self, Selectors, Watcher};
 
 /// A resource: API group (empty for core), version and plural.
@@ -28,6 +29,15 @@ impl Gvr {
         }
     }
 
+    /// The resource as the server names it in messages: `configmaps`, `deployments.apps`.
+    pub(crate) fn qualified(&self) -> String {
+        if self.group.is_empty() {
+            self.resource.clone()
+        } else {
+            format!("{}.{}", self.resource, self.group)
+        }
+    }
+
     /// `group/version`, or `version` for the core group.
     pub(crate) fn api_version(&self) -> String {
         if self.group.is_empty() {
@@ -38,13 +48,15 @@ impl Gvr {
     }
 }
 
-/// One change, kept so watches can start from an older resourceVersion.
+/// One change, kept so watches can start from an older resourceVersion. `prev` is the
+/// object before a `MODIFIED`, so selector watches can tell when it starts or stops matching.
 #[derive(Debug)]
 struct Event {
     gvr: Gvr,
     resource_version: u64,
     event_type: &'static str,
     object: Value,
+    prev: Option<Value>,
 }
 
 /// Where a write goes: the resource, the namespace (`None` when cluster-scoped) and the name.
@@ -56,65 +68,34 @@ pub(crate) struct Target<'a> {
 }
 
 /// The in-memory API server state.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Tracker {
+    /// What the server knows of each resource: status subresource, updates, field labels.
+    pub(crate) resources: Resources,
     objects: BTreeMap<Gvr, BTreeMap<(String, String), Value>>,
     kinds: HashMap<Gvr, String>,
     resource_version: u64,
     next_uid: u64,
     history: Vec<Event>,
     expired_before: u64,
-    status_resources: HashSet<(String, String)>,
     watchers: Vec<Watcher>,
 }
 
-impl Default for Tracker {
-    fn default() -> Self {
-        let status_resources = [
-            ("apps", "deployments"),
-            ("apps", "replicasets"),
-            ("apps", "statefulsets"),
-            ("apps", "daemonsets"),
-            ("batch", "jobs"),
-            ("", "pods"),
-        ];
-        Tracker {
-            objects: BTreeMap::new(),
-            kinds: HashMap::new(),
-            resource_version: 0,
-            next_uid: 0,
-            history: Vec::new(),
-            expired_before: 0,
-            status_resources: status_resources
-                .iter()
-                .map(|(g, r)| ((*g).to_owned(), (*r).to_owned()))
-                .collect(),
-            watchers: Vec::new(),
-        }
-    }
-}
-
 impl Tracker {
-    /// Treat `.status` of this resource as a subresource: updates of the object keep the
-    /// stored status, and status updates change only the status.
-    pub(crate) fn register_status(&mut self, group: &str, resource: &str) {
-        self.status_resources
-            .insert((group.to_owned(), resource.to_owned()));
-    }
-
-    fn has_status(&self, gvr: &Gvr) -> bool {
-        self.status_resources
-            .contains(&(gvr.group.clone(), gvr.resource.clone()))
-    }
-
     /// The current resourceVersion of the whole store.
     pub(crate) fn resource_version(&self) -> u64 {
         self.resource_version
     }
 
-    /// The kind a resource's objects have, as learnt from them (`List` suffix added by callers).
+    /// The kind a resource's objects have, as learnt from them or from the resource's CRD
+    /// (`List` suffix added by callers).
     pub(crate) fn kind(&self, gvr: &Gvr) -> String {
-        self.kinds.get(gvr).cloned().unwrap_or_default()
+        self.kinds
+            .get(gvr)
+            .map(String::as_str)
+            .or_else(|| self.resources.kind(gvr))
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub(crate) fn get(&self, t: Target<'_>) -> Result<Value, Box<Status>> {
@@ -122,7 +103,7 @@ impl Tracker {
             .get(t.gvr)
             .and_then(|objects| objects.get(&key(t.namespace, t.name)))
             .cloned()
-            .ok_or_else(|| not_found(&t.gvr.resource, t.name))
+            .ok_or_else(|| not_found(&t.gvr.qualified(), t.name))
     }
 
     /// One page of the matching objects, sorted by namespace and name, and the token of the
@@ -181,8 +162,23 @@ impl Tracker {
             {
                 Some(prefix) => format!("{prefix}{:05}", self.next_uid + 1),
                 None => {
-                    return Err(bad_request(
-                        "metadata.name: Required value: name is required",
+                    // rest.BeforeCreate: the object's group and kind, and its (empty) name.
+                    let kind = object
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
+                    let kind = kind.unwrap_or_else(|| self.kind(gvr));
+                    let kind = match gvr.group.as_str() {
+                        "" => kind,
+                        group => format!("{kind}.{group}"),
+                    };
+                    return Err(failure(
+                        422,
+                        "Invalid",
+                        &format!(
+                            "{kind} \"\" is invalid: metadata.name: Required value: name or \
+                             generateName is required"
+                        ),
                     ));
                 }
             },
@@ -195,9 +191,9 @@ impl Tracker {
             })
             .is_ok()
         {
-            return Err(already_exists(&gvr.resource, &name));
+            return Err(already_exists(&gvr.qualified(), &name));
         }
-        if from_api && self.has_status(gvr) {
+        if from_api && self.resources.has_status(gvr) {
             remove(&mut object, "status");
         }
         self.next_uid += 1;
@@ -233,6 +229,7 @@ impl Tracker {
             },
             object,
             "ADDED",
+            None,
         ))
     }
 
@@ -247,9 +244,22 @@ impl Tracker {
         let current = self.get(t)?;
         let sent = object
             .pointer("/metadata/resourceVersion")
-            .and_then(Value::as_str);
-        if sent.is_some_and(|rv| !rv.is_empty() && Some(rv) != rv_of(&current)) {
-            return Err(conflict(&t.gvr.resource, t.name));
+            .and_then(Value::as_str)
+            .filter(|rv| !rv.is_empty());
+        if sent.is_none() && !Resources::allows_unconditional_update(t.gvr) {
+            return Err(failure(
+                422,
+                "Invalid",
+                &format!(
+                    "{} {:?} is invalid: metadata.resourceVersion: Invalid value: 0x0: must be \
+                     specified for an update",
+                    t.gvr.qualified(),
+                    t.name
+                ),
+            ));
+        }
+        if sent.is_some_and(|rv| Some(rv) != rv_of(&current)) {
+            return Err(conflict(&t.gvr.qualified(), t.name));
         }
         let updated = self.merge_write(t.gvr, &current, object, subresource);
         self.finish_write(t, current, updated, dry_run)
@@ -266,7 +276,7 @@ impl Tracker {
         dry_run: bool,
     ) -> Result<Value, Box<Status>> {
         if rv_of(&patched) != rv_of(&current) {
-            return Err(conflict(&t.gvr.resource, t.name));
+            return Err(conflict(&t.gvr.qualified(), t.name));
         }
         let updated = self.merge_write(t.gvr, &current, patched, subresource);
         self.finish_write(t, current, updated, dry_run)
@@ -280,15 +290,7 @@ impl Tracker {
         dry_run: bool,
     ) -> Result<Value, Box<Status>> {
         let mut current = self.get(t)?;
-        for (field, path) in [
-            ("uid", "/metadata/uid"),
-            ("resourceVersion", "/metadata/resourceVersion"),
-        ] {
-            let wanted = preconditions.get(field).and_then(Value::as_str);
-            if wanted.is_some_and(|w| Some(w) != current.pointer(path).and_then(Value::as_str)) {
-                return Err(conflict(&t.gvr.resource, t.name));
-            }
-        }
+        self.check_preconditions(t, &current, preconditions)?;
         if dry_run {
             return Ok(current);
         }
@@ -300,7 +302,8 @@ impl Tracker {
                 let meta = metadata(&mut current)?;
                 meta.insert("deletionTimestamp".into(), now());
                 meta.insert("deletionGracePeriodSeconds".into(), 0.into());
-                return Ok(self.commit(t, current, "MODIFIED"));
+                let prev = self.get(t).ok();
+                return Ok(self.commit(t, current, "MODIFIED", prev));
             }
             return Ok(current);
         }
@@ -330,14 +333,17 @@ impl Tracker {
         match since.filter(|&rv| rv > 0) {
             Some(since) => {
                 for event in self.history.iter().filter(|e| e.resource_version > since) {
-                    if watcher.wants(&event.gvr, &event.object) {
-                        watcher.send(event.event_type, &event.object);
+                    let prev = event.prev.as_ref();
+                    if let Some((event_type, object)) =
+                        watcher.event_for(&event.gvr, event.event_type, &event.object, prev)
+                    {
+                        watcher.send(event_type, &object);
                     }
                 }
             }
             None => {
                 for object in self.objects.get(gvr).into_iter().flat_map(|o| o.values()) {
-                    if watcher.wants(gvr, object) {
+                    if watcher.event_for(gvr, "ADDED", object, None).is_some() {
                         watcher.send("ADDED", object);
                     }
                 }
@@ -381,7 +387,7 @@ impl Tracker {
                 }
                 updated
             }
-            _ if self.has_status(gvr) => {
+            _ if self.resources.has_status(gvr) => {
                 let mut updated = sent;
                 match current.get("status") {
                     Some(status) => updated["status"] = status.clone(),
@@ -432,7 +438,7 @@ impl Tracker {
             .pointer("/metadata/finalizers")
             .and_then(Value::as_array)
             .is_none_or(Vec::is_empty);
-        let stored = self.commit(t, updated, "MODIFIED");
+        let stored = self.commit(t, updated, "MODIFIED", Some(current));
         if terminating && finalized {
             return Ok(self.remove_object(t));
         }
@@ -442,23 +448,29 @@ impl Tracker {
     /// Adds a seeded object, or replaces one of the same name.
     pub(crate) fn upsert(&mut self, t: Target<'_>, object: Value) -> Result<Value, Box<Status>> {
         match self.get(t) {
-            Ok(_) => {
+            Ok(current) => {
                 self.learn_kind(t.gvr, &object);
-                Ok(self.commit(t, object, "MODIFIED"))
+                Ok(self.commit(t, object, "MODIFIED", Some(current)))
             }
             Err(_) => self.create(t.gvr, t.namespace, object, false, false),
         }
     }
 
     /// Stores an object under a new resourceVersion and tells the watches.
-    fn commit(&mut self, t: Target<'_>, mut object: Value, event_type: &'static str) -> Value {
+    fn commit(
+        &mut self,
+        t: Target<'_>,
+        mut object: Value,
+        event_type: &'static str,
+        prev: Option<Value>,
+    ) -> Value {
         self.resource_version += 1;
         object["metadata"]["resourceVersion"] = self.resource_version.to_string().into();
         self.objects
             .entry(t.gvr.clone())
             .or_default()
             .insert(key(t.namespace, t.name), object.clone());
-        self.notify(t.gvr, event_type, &object);
+        self.notify(t.gvr, event_type, &object, prev);
         object
     }
 
@@ -470,19 +482,66 @@ impl Tracker {
             .unwrap_or(Value::Null);
         self.resource_version += 1;
         object["metadata"]["resourceVersion"] = self.resource_version.to_string().into();
-        self.notify(t.gvr, "DELETED", &object);
+        self.notify(t.gvr, "DELETED", &object, None);
         object
     }
 
-    fn notify(&mut self, gvr: &Gvr, event_type: &'static str, object: &Value) {
-        self.watchers
-            .retain(|w| !w.wants(gvr, object) || w.send(event_type, object));
+    fn notify(&mut self, gvr: &Gvr, event_type: &'static str, object: &Value, prev: Option<Value>) {
+        self.watchers.retain(|w| {
+            w.event_for(gvr, event_type, object, prev.as_ref())
+                .is_none_or(|(event_type, object)| w.send(event_type, &object))
+        });
         self.history.push(Event {
             gvr: gvr.clone(),
             resource_version: self.resource_version,
             event_type,
             object: object.clone(),
+            prev,
         });
+    }
+
+    /// Delete preconditions, checked and worded as the apiserver's `rest.BeforeDelete`
+    /// does (which names the kind, not the resource).
+    fn check_preconditions(
+        &self,
+        t: Target<'_>,
+        current: &Value,
+        preconditions: &Value,
+    ) -> Result<(), Box<Status>> {
+        let kind = match self.kind(t.gvr) {
+            kind if t.gvr.group.is_empty() => kind,
+            kind => format!("{kind}.{}", t.gvr.group),
+        };
+        for (key, field, ending) in [
+            (
+                "uid",
+                "UID",
+                "The object might have been deleted and then recreated",
+            ),
+            (
+                "resourceVersion",
+                "ResourceVersion",
+                "The object might have been modified",
+            ),
+        ] {
+            let Some(wanted) = preconditions.get(key).and_then(Value::as_str) else {
+                continue;
+            };
+            let actual = current["metadata"][key].as_str().unwrap_or_default();
+            if wanted != actual {
+                return Err(failure(
+                    409,
+                    "Conflict",
+                    &format!(
+                        "Operation cannot be fulfilled on {kind} {:?}: the {field} in the \
+                         precondition ({wanted}) does not match the {field} in record \
+                         ({actual}). {ending}",
+                        t.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn learn_kind(&mut self, gvr: &Gvr, object: &Value) {

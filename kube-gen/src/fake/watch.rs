@@ -8,6 +8,7 @@ use kube::core::Status;
 use serde_json::{Value, json};
 
 use super::reactors::bad_request;
+use super::resources::FieldPath;
 use super::tracker::Gvr;
 use crate::lister::LabelSelector;
 
@@ -18,17 +19,23 @@ pub(crate) struct Selectors {
     fields: Vec<FieldRequirement>,
 }
 
-/// One `path=value` or `path!=value` term of a field selector.
+/// One `label=value` or `label!=value` term of a field selector, with where the label's
+/// value is in the object.
 #[derive(Debug)]
 struct FieldRequirement {
-    path: String,
+    field: FieldPath,
     value: String,
     equal: bool,
 }
 
 impl Selectors {
-    /// Parses the selectors of a request; a malformed one is a 400 `BadRequest`.
-    pub(crate) fn parse(labels: Option<&str>, fields: Option<&str>) -> Result<Self, Box<Status>> {
+    /// Parses the selectors of a request; a malformed one is a 400 `BadRequest`, and so
+    /// is a field label `field` refuses (with `field`'s message, as the server words it).
+    pub(crate) fn parse(
+        labels: Option<&str>,
+        fields: Option<&str>,
+        field: impl Fn(&str) -> Result<FieldPath, String>,
+    ) -> Result<Self, Box<Status>> {
         let labels = labels
             .filter(|s| !s.is_empty())
             .map(|s| {
@@ -54,7 +61,7 @@ impl Selectors {
                 )));
             };
             requirements.push(FieldRequirement {
-                path: path.trim().to_owned(),
+                field: field(path.trim()).map_err(|message| bad_request(&message))?,
                 value: value.trim().to_owned(),
                 equal,
             });
@@ -65,8 +72,8 @@ impl Selectors {
         })
     }
 
-    /// Whether the object's labels and fields match. Any dotted field path is accepted
-    /// (`metadata.name`, `status.phase`); a missing field reads as the empty string.
+    /// Whether the object's labels and fields match; a missing field reads as its
+    /// [`FieldPath::absent`] value.
     pub(crate) fn matches(&self, object: &Value) -> bool {
         let labels_match = self.labels.as_ref().is_none_or(|selector| {
             let labels: BTreeMap<String, String> = object
@@ -77,10 +84,9 @@ impl Selectors {
         });
         labels_match
             && self.fields.iter().all(|req| {
-                let pointer = format!("/{}", req.path.replace('.', "/"));
-                let actual = match object.pointer(&pointer) {
+                let actual = match object.pointer(&req.field.pointer) {
                     Some(Value::String(s)) => s.clone(),
-                    Some(Value::Null) | None => String::new(),
+                    Some(Value::Null) | None => req.field.absent.clone(),
                     Some(other) => other.to_string(),
                 };
                 (actual == req.value) == req.equal
@@ -98,16 +104,39 @@ pub(crate) struct Watcher {
 }
 
 impl Watcher {
-    /// Whether an event on this object belongs on this watch.
-    pub(crate) fn wants(&self, gvr: &Gvr, object: &Value) -> bool {
-        &self.gvr == gvr
+    /// The event this watch sees for a change, if any. As the apiserver's watch cache: a
+    /// change that makes the object match is `ADDED`, one that makes it stop matching is
+    /// `DELETED` with the object as it last matched, at the change's resourceVersion.
+    pub(crate) fn event_for(
+        &self,
+        gvr: &Gvr,
+        event_type: &'static str,
+        object: &Value,
+        prev: Option<&Value>,
+    ) -> Option<(&'static str, Value)> {
+        let in_scope = &self.gvr == gvr
             && self.namespace.as_deref().is_none_or(|ns| {
                 object
                     .pointer("/metadata/namespace")
                     .and_then(Value::as_str)
                     == Some(ns)
-            })
-            && self.selectors.matches(object)
+            });
+        if !in_scope {
+            return None;
+        }
+        let now = self.selectors.matches(object);
+        let before = prev.is_some_and(|p| self.selectors.matches(p));
+        match (event_type, now, before) {
+            ("MODIFIED", true, false) => Some(("ADDED", object.clone())),
+            ("MODIFIED", false, true) => {
+                let mut last = prev?.clone();
+                last["metadata"]["resourceVersion"] = object["metadata"]["resourceVersion"].clone();
+                Some(("DELETED", last))
+            }
+            ("MODIFIED", false, false) => None,
+            (_, true, _) => Some((event_type, object.clone())),
+            _ => None,
+        }
     }
 
     /// Sends one event; false once the client has gone away.
@@ -148,9 +177,20 @@ mod tests {
         json!({"metadata": {"name": name, "namespace": "default", "labels": labels}})
     }
 
+    /// Field labels as a resource without its own ones takes them.
+    fn meta(label: &str) -> Result<FieldPath, String> {
+        match label {
+            "metadata.name" | "metadata.namespace" => Ok(FieldPath {
+                pointer: format!("/{}", label.replace('.', "/")),
+                absent: String::new(),
+            }),
+            _ => Err(format!("field label not supported: {label}")),
+        }
+    }
+
     #[test]
     fn label_selectors_support_equality_and_sets() {
-        let s = Selectors::parse(Some("app=web,tier in (front,edge)"), None).unwrap();
+        let s = Selectors::parse(Some("app=web,tier in (front,edge)"), None, meta).unwrap();
         assert!(s.matches(&cm("a", json!({"app": "web", "tier": "edge"}))));
         assert!(!s.matches(&cm("a", json!({"app": "web", "tier": "db"}))));
         assert!(!s.matches(&cm("a", json!({}))));
@@ -161,6 +201,7 @@ mod tests {
         let s = Selectors::parse(
             None,
             Some("metadata.name=a,metadata.namespace!=kube-system"),
+            meta,
         )
         .unwrap();
         assert!(s.matches(&cm("a", json!({}))));
@@ -170,13 +211,59 @@ mod tests {
     #[test]
     fn a_malformed_selector_is_a_bad_request() {
         assert_eq!(
-            Selectors::parse(Some("a in ("), None).unwrap_err().code,
+            Selectors::parse(Some("a in ("), None, meta)
+                .unwrap_err()
+                .code,
             400
         );
         assert_eq!(
-            Selectors::parse(None, Some("nonsense")).unwrap_err().code,
+            Selectors::parse(None, Some("nonsense"), meta)
+                .unwrap_err()
+                .code,
             400
         );
+        let refused = Selectors::parse(None, Some("spec.x=1"), meta).unwrap_err();
+        assert_eq!(refused.message, "field label not supported: spec.x");
+    }
+
+    #[test]
+    fn a_label_selector_watch_sees_objects_start_and_stop_matching() {
+        let (tx, _rx) = futures::channel::mpsc::unbounded();
+        let watcher = Watcher {
+            gvr: Gvr::new("", "v1", "configmaps"),
+            namespace: Some("default".into()),
+            selectors: Selectors::parse(Some("app=web"), None, meta).unwrap(),
+            tx,
+        };
+        let gvr = Gvr::new("", "v1", "configmaps");
+        let mut plain = cm("a", json!({}));
+        let mut web = cm("a", json!({"app": "web"}));
+        plain["metadata"]["resourceVersion"] = "3".into();
+        web["metadata"]["resourceVersion"] = "2".into();
+        let seen = |prev: &Value, now: &Value| {
+            watcher
+                .event_for(&gvr, "MODIFIED", now, Some(prev))
+                .map(|(t, o)| {
+                    (
+                        t,
+                        o["metadata"]["resourceVersion"].clone(),
+                        o["metadata"]["labels"].clone(),
+                    )
+                })
+        };
+        assert_eq!(
+            seen(&plain, &web),
+            Some(("ADDED", json!("2"), json!({"app": "web"})))
+        );
+        assert_eq!(
+            seen(&web, &web),
+            Some(("MODIFIED", json!("2"), json!({"app": "web"})))
+        );
+        assert_eq!(
+            seen(&web, &plain),
+            Some(("DELETED", json!("3"), json!({"app": "web"})))
+        );
+        assert_eq!(seen(&plain, &plain), None);
     }
 
     #[test]

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use kube::Resource;
 
+use super::Undecodable;
+
 /// A delete the informer did not see happen: the object was in the cache, and is missing from
 /// the list taken after the watch broke (410 Gone).
 ///
@@ -82,6 +84,8 @@ pub(crate) enum Notification<K> {
         new: Arc<K>,
     },
     Delete(DeletedObject<K>),
+    /// An object listed or watched that did not decode (and is not in the cache).
+    Undecodable(Arc<Undecodable>),
     /// Every object of the initial list (or, for a late handler, of the cache) was sent before.
     Synced,
 }
@@ -101,6 +105,7 @@ impl<K> Clone for Notification<K> {
                 new: Arc::clone(new),
             },
             Notification::Delete(d) => Notification::Delete(d.clone()),
+            Notification::Undecodable(obj) => Notification::Undecodable(Arc::clone(obj)),
             Notification::Synced => Notification::Synced,
         }
     }

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::Undecodable;
 use super::event::{DeletedObject, Notification};
+use crate::crash;
 
 /// Receives an informer's notifications; client-go's `ResourceEventHandler`.
 ///
@@ -35,11 +37,20 @@ pub trait EventHandler<K>: Send + 'static {
     fn on_delete(&mut self, obj: DeletedObject<K>) {
         let _ = obj;
     }
+
+    /// An object was listed or watched that does not decode into `K`; the informer skipped
+    /// it (see [`Undecodable`]). Called once per resourceVersion of the object. Record a
+    /// Warning Event here ([`Recorder::event_on`](crate::events::Recorder::event_on) with
+    /// [`Undecodable::object_reference`]) so the object's owner sees why it is ignored.
+    fn on_undecodable(&mut self, obj: &Undecodable) {
+        let _ = obj;
+    }
 }
 
 type AddFn<K> = Box<dyn FnMut(Arc<K>) + Send>;
 type UpdateFn<K> = Box<dyn FnMut(Arc<K>, Arc<K>) + Send>;
 type DeleteFn<K> = Box<dyn FnMut(DeletedObject<K>) + Send>;
+type UndecodableFn = Box<dyn FnMut(&Undecodable) + Send>;
 
 /// An [`EventHandler`] made of closures; client-go's `ResourceEventHandlerFuncs`.
 ///
@@ -63,6 +74,7 @@ pub struct EventHandlerFns<K> {
     add: Option<AddFn<K>>,
     update: Option<UpdateFn<K>>,
     delete: Option<DeleteFn<K>>,
+    undecodable: Option<UndecodableFn>,
 }
 
 impl<K> Default for EventHandlerFns<K> {
@@ -71,6 +83,7 @@ impl<K> Default for EventHandlerFns<K> {
             add: None,
             update: None,
             delete: None,
+            undecodable: None,
         }
     }
 }
@@ -81,6 +94,7 @@ impl<K> fmt::Debug for EventHandlerFns<K> {
             .field("on_add", &self.add.is_some())
             .field("on_update", &self.update.is_some())
             .field("on_delete", &self.delete.is_some())
+            .field("on_undecodable", &self.undecodable.is_some())
             .finish()
     }
 }
@@ -108,6 +122,12 @@ impl<K> EventHandlerFns<K> {
         self.delete = Some(Box::new(f));
         self
     }
+
+    /// Calls `f` for every object that did not decode (see [`EventHandler::on_undecodable`]).
+    pub fn on_undecodable(mut self, f: impl FnMut(&Undecodable) + Send + 'static) -> Self {
+        self.undecodable = Some(Box::new(f));
+        self
+    }
 }
 
 impl<K: 'static> EventHandler<K> for EventHandlerFns<K> {
@@ -125,6 +145,12 @@ impl<K: 'static> EventHandler<K> for EventHandlerFns<K> {
 
     fn on_delete(&mut self, obj: DeletedObject<K>) {
         if let Some(f) = &mut self.delete {
+            f(obj);
+        }
+    }
+
+    fn on_undecodable(&mut self, obj: &Undecodable) {
+        if let Some(f) = &mut self.undecodable {
             f(obj);
         }
     }
@@ -168,13 +194,28 @@ impl<K: Send + Sync + 'static> Listener<K> {
         };
         let task = tokio::spawn(async move {
             while let Some(notification) = rx.recv().await {
+                // Tokio would end this task quietly on a panic, and the handler would miss
+                // every later notification; the crash handler crashes the process instead
+                // (or, if set to, reports the panic and lets the handler go on).
+                let site = |method: &'static str| {
+                    move || format!("{method} of event handler {id} for {}", type_name::<K>())
+                };
                 match notification {
                     Notification::Add {
                         obj,
                         in_initial_list,
-                    } => handler.on_add(obj, in_initial_list),
-                    Notification::Update { old, new } => handler.on_update(old, new),
-                    Notification::Delete(obj) => handler.on_delete(obj),
+                    } => {
+                        crash::catch(site("on_add"), || handler.on_add(obj, in_initial_list));
+                    }
+                    Notification::Update { old, new } => {
+                        crash::catch(site("on_update"), || handler.on_update(old, new));
+                    }
+                    Notification::Delete(obj) => {
+                        crash::catch(site("on_delete"), || handler.on_delete(obj));
+                    }
+                    Notification::Undecodable(obj) => {
+                        crash::catch(site("on_undecodable"), || handler.on_undecodable(&obj));
+                    }
                     Notification::Synced => synced.store(true, Ordering::Release),
                 }
             }
@@ -182,7 +223,8 @@ impl<K: Send + Sync + 'static> Listener<K> {
         (Listener { id, tx, task }, registration)
     }
 
-    /// Queues a notification; a handler whose task has ended (it panicked) misses it.
+    /// Queues a notification. A panicking handler's task goes on (see [`crash`]), so the
+    /// handler misses nothing unless the crash handler exits first.
     pub(crate) fn send(&self, notification: Notification<K>) {
         let _ = self.tx.send(notification);
     }
@@ -193,3 +235,22 @@ impl<K: Send + Sync + 'static> Listener<K> {
         let _ = self.task.await;
     }
 }
+
+/// `K`'s name without module paths (`ConfigMap`, `PartialObjectMeta<Deployment>`): for a
+/// resource type, its kind. `std::any::type_name` alone gives the private path it is
+/// defined at, such as `k8s_openapi::v1_33::api::core::v1::config_map::ConfigMap`.
+fn type_name<K>() -> String {
+    const DELIMITERS: [char; 10] = ['<', '>', ',', ' ', '(', ')', '[', ']', ';', '&'];
+    let full = std::any::type_name::<K>();
+    let mut short = String::with_capacity(full.len());
+    // Each part is a path, then the delimiter after it: keep the path's last segment.
+    for part in full.split_inclusive(DELIMITERS) {
+        let path = part.trim_end_matches(DELIMITERS);
+        short.push_str(path.rsplit("::").next().unwrap_or(path));
+        short.push_str(&part[path.len()..]);
+    }
+    short
+}
+
+#[cfg(test)]
+mod tests;

@@ -23,11 +23,25 @@
 //!   [`InformerBuilder::backoff`]) and resume the watch from the last resourceVersion, so
 //!   nothing is listed again and nothing is missed. Anything the server delivers resets the
 //!   backoff.
+//! - **Bounded watches.** Every watch asks the server to end it after a random
+//!   `timeoutSeconds` between 5 and 10 minutes (client-go's `minWatchTimeout` and jitter,
+//!   [`InformerBuilder::min_watch_timeout`]), and is dropped 15 s past that if it did not end.
+//!   A watch that delivers nothing, no event and no bookmark, for 2 minutes
+//!   ([`InformerBuilder::watch_idle_timeout`]; the apiserver bookmarks a healthy watch about
+//!   every minute) is dropped too: that is how a connection that died without a FIN or RST is
+//!   noticed. A watch ending in any of these ways resumes at once from the last
+//!   resourceVersion, without backoff, and is not a failure; one closed at once without an
+//!   event is.
 //! - **410 Gone** (the resourceVersion was compacted away, as an HTTP status or a watch
 //!   `ERROR` event) relists and reconciles the cache with the new list: new objects become
 //!   adds, listed objects already cached become updates, and cached objects missing from the
 //!   list become deletes carrying a [`DeletedFinalStateUnknown`] tombstone, because their
 //!   final state was never seen.
+//! - **Objects that do not decode** into `K` (stored while a CRD's schema was looser, or
+//!   written by a newer version of the API) are skipped one by one, in lists and in watches:
+//!   the informer serves every other object, stays synced, follows the skipped object's
+//!   resourceVersion, and reports it once per version (see [`Undecodable`]). One bad object
+//!   never fails a list.
 //! - **WatchList streaming** (`sendInitialEvents=true`) is not used. It saves the apiserver
 //!   from building one large list response, but the initial state then arrives as a stream
 //!   of synthetic ADDED events ended by a bookmark, which needs a fallback to LIST for
@@ -109,6 +123,7 @@ mod shared;
 mod store;
 #[cfg(test)]
 mod tests;
+mod undecodable;
 
 pub use event::{DeletedFinalStateUnknown, DeletedObject};
 pub use factory::{InformerOptions, SharedInformerFactory, SharedInformerFactoryBuilder};
@@ -116,6 +131,7 @@ pub use handlers::{EventHandler, EventHandlerFns, HandlerRegistration};
 pub use reflector::ReflectorStats;
 pub use shared::{Informer, InformerBuilder, InformerHealth};
 pub use store::{IndexFn, NAMESPACE_INDEX, Store, Writer, key_for, object_key, split_key};
+pub use undecodable::Undecodable;
 
 use kube::Resource;
 

@@ -16,9 +16,10 @@ use super::event::{DeletedFinalStateUnknown, DeletedObject, Notification};
 use super::handlers::{EventHandler, HandlerRegistration, Listener};
 use super::reflector::{
     ApiSource, Backoff, Counters, Failures, ListWatch, Reflector, ReflectorStats, Sink,
+    WatchTimeouts,
 };
 use super::store::{IndexFn, Store, Writer, key_for};
-use super::{Error, drop_managed_fields};
+use super::{Error, Undecodable, drop_managed_fields};
 use crate::lister::Lister;
 
 type Transform<K> = Arc<dyn Fn(K) -> K + Send + Sync>;
@@ -74,6 +75,10 @@ pub struct InformerHealth {
     /// List and watch attempts that failed since the last one that succeeded; each one was
     /// logged at warn and followed by a backoff step.
     pub consecutive_failures: u32,
+    /// Objects skipped since the informer started because they did not decode into its
+    /// type (see [`Undecodable`](super::Undecodable)); the same as
+    /// [`ReflectorStats::undecodable`].
+    pub undecodable: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -128,6 +133,7 @@ pub struct InformerBuilder<K> {
     resync_period: Option<Duration>,
     transform: Transform<K>,
     backoff: (Duration, Duration),
+    watch_timeouts: WatchTimeouts,
 }
 
 impl<K> Debug for InformerBuilder<K> {
@@ -156,6 +162,7 @@ where
             resync_period: None,
             transform: Arc::new(drop_managed_fields::<K>),
             backoff: (Duration::from_millis(800), Duration::from_secs(30)),
+            watch_timeouts: WatchTimeouts::default(),
         }
     }
 
@@ -207,6 +214,25 @@ where
         self
     }
 
+    /// Every watch asks the server to end it after a random `timeoutSeconds` between `min`
+    /// and twice `min` (default 5 minutes, client-go's `minWatchTimeout`), so informers do
+    /// not re-watch in lockstep; the client drops it 15 s after that if the server did not.
+    /// A watch that ends at its timeout is resumed at once, without backoff.
+    pub fn min_watch_timeout(mut self, min: Duration) -> Self {
+        self.watch_timeouts.min = min.max(Duration::from_secs(1));
+        self
+    }
+
+    /// Drops a watch that delivers nothing, no event and no bookmark, for `idle` (default
+    /// 2 minutes), and resumes it from the last resourceVersion at once: a connection that
+    /// died without a FIN or RST is noticed within `idle`. The apiserver sends a healthy
+    /// watch a bookmark about every minute, so keep `idle` above that in production; tests
+    /// use a few seconds. It also bounds the wait for a watch's response headers.
+    pub fn watch_idle_timeout(mut self, idle: Duration) -> Self {
+        self.watch_timeouts.idle = idle.max(Duration::from_millis(1));
+        self
+    }
+
     /// The informer, not yet started.
     pub fn build(self) -> Informer<K> {
         let writer = Writer::new();
@@ -220,8 +246,10 @@ where
                     field_selector: self.field_selector,
                     page_size: self.page_size,
                     backoff: Backoff::new(self.backoff.0, self.backoff.1),
+                    timeouts: self.watch_timeouts,
                     counters: Counters::default(),
                     failures: Failures::default(),
+                    reported: Default::default(),
                 },
                 store,
                 dispatch: Mutex::new(Dispatch {
@@ -422,6 +450,7 @@ where
             synced: phase.synced,
             last_error: failures.last_error,
             consecutive_failures: failures.consecutive,
+            undecodable: self.stats().undecodable,
         }
     }
 }
@@ -501,5 +530,17 @@ where
         let mut dispatch = lock(&self.dispatch);
         dispatch.writer.remove(&key_for(obj.as_ref()));
         dispatch.notify(Notification::Delete(DeletedObject::Object(obj)));
+    }
+
+    /// A cached object whose new version does not decode leaves the cache as a delete whose
+    /// final state is unknown; it comes back as an add with its next decodable version.
+    fn undecodable(&self, obj: Undecodable, _deleted: bool) {
+        let key = obj.key();
+        let mut dispatch = lock(&self.dispatch);
+        if let Some(last_known) = dispatch.writer.remove(&key) {
+            let tombstone = DeletedFinalStateUnknown { key, last_known };
+            dispatch.notify(Notification::Delete(DeletedObject::Tombstone(tombstone)));
+        }
+        dispatch.notify(Notification::Undecodable(Arc::new(obj)));
     }
 }

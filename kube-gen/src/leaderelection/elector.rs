@@ -14,6 +14,7 @@ use futures::channel::oneshot;
 use futures::future::{FutureExt, Shared};
 use tokio::time::Instant;
 
+use super::fence::TermSender;
 use super::lease::{Attempt, Election};
 use super::{
     DEFAULT_LEASE_DURATION, DEFAULT_RENEW_DEADLINE, DEFAULT_RETRY_PERIOD, Error, JITTER_FACTOR,
@@ -132,6 +133,7 @@ impl LeaderElectorBuilder {
                 leading: AtomicBool::new(false),
                 running: AtomicBool::new(false),
                 reported: Mutex::new(None),
+                term: TermSender::new(),
             }),
         })
     }
@@ -196,6 +198,8 @@ struct Inner {
     running: AtomicBool,
     /// The holder last logged as `new leader elected` (client-go's `reportedLeader`).
     reported: Mutex<Option<String>>,
+    /// Until when this replica holds the Lease, for its [fences](LeaderElector::fence).
+    term: TermSender,
 }
 
 impl Inner {
@@ -247,11 +251,13 @@ impl LeaderElector {
     ///    while renewing the Lease every `retry_period`. [`is_leader`](Self::is_leader) is
     ///    true from here until `Leading` completes.
     /// 3. **Stop.** `Leading` completes when `shutdown` completes, when the Lease is lost
-    ///    (no renewal succeeded within `renew_deadline`, or another holder was seen), or when
-    ///    `lead`'s future returned by itself. `run` then waits for `lead`'s future to return,
-    ///    still renewing unless the Lease was lost, and finally, if `release_on_cancel`,
-    ///    releases the Lease (empty holder, `leaseDurationSeconds: 1`) so another candidate
-    ///    takes over at once. A failed release is logged: the Lease then expires.
+    ///    (no renewal sent within the last `renew_deadline` succeeded, or another holder was
+    ///    seen), or when `lead`'s future returned by itself. On a loss, the
+    ///    [fences](Self::fence) close first, so the work's requests in flight are abandoned
+    ///    before it is told. `run` then waits for `lead`'s future to return, still renewing
+    ///    unless the Lease was lost, and finally, if `release_on_cancel`, closes the fences
+    ///    and releases the Lease (empty holder, `leaseDurationSeconds: 1`) so another
+    ///    candidate takes over at once. A failed release is logged: the Lease then expires.
     ///
     /// Returns `Ok(Some(output))` with what `lead`'s future returned.
     ///
@@ -281,7 +287,9 @@ impl LeaderElector {
             return Ok(None);
         };
 
-        self.inner.set_leading(true);
+        let inner = &*self.inner;
+        inner.term.hold_until(acquired_at + inner.renew_deadline);
+        inner.set_leading(true);
         let (stop, leading) = Leading::new();
         let mut work = pin!(lead(leading));
         let mut renewing = pin!(self.keep_renewing(acquired_at));
@@ -291,10 +299,15 @@ impl LeaderElector {
             () = shutdown.as_mut() => Stopped::Shutdown,
             output = &mut work => Stopped::Finished(output),
         };
-        self.inner.set_leading(false);
+        if let Stopped::Lost(_) = stopped {
+            // Before the work hears of it: its requests in flight are dropped now, not when
+            // it gets round to returning.
+            inner.term.end();
+        }
+        inner.set_leading(false);
         drop(stop);
 
-        let desc = self.inner.election.describe();
+        let desc = inner.election.describe();
         let output = match stopped {
             Stopped::Lost(lost) => {
                 tracing::info!(lease = %desc, "stopped leading; waiting for the work to return");
@@ -307,6 +320,7 @@ impl LeaderElector {
                     biased;
                     output = &mut work => output,
                     lost = &mut renewing => {
+                        inner.term.end();
                         work.await;
                         return Err(lost);
                     }
@@ -314,7 +328,9 @@ impl LeaderElector {
             }
             Stopped::Finished(output) => output,
         };
-        if self.inner.release_on_cancel {
+        // The work has returned: nothing of it may write while the Lease is handed over.
+        inner.term.end();
+        if inner.release_on_cancel {
             self.release().await;
         }
         Ok(Some(output))
@@ -334,6 +350,61 @@ impl LeaderElector {
     /// This replica's identity, as written to the Lease's `holderIdentity`.
     pub fn identity(&self) -> &str {
         self.inner.election.identity()
+    }
+
+    /// `client`, fenced by this replica's hold on the Lease: give it to the work that must
+    /// only happen while this replica leads (a controller's informers, writes and events).
+    ///
+    /// A request through the returned client is sent only while this replica holds the
+    /// Lease: from the moment [`run`](Self::run) has acquired it until the renew deadline
+    /// passes without a renewal, another holder is seen, or `run` ends. Each renewal moves
+    /// the deadline to when that renewal was *sent* plus `renew_deadline`. A request made
+    /// outside that window is not sent and fails at once; a request in flight when the
+    /// window closes is abandoned then, to the timer's millisecond, even if the elector's
+    /// own task has not run yet. Either way the error's source is [`Error::NotLeading`]
+    /// (see [`is_not_leading`](super::is_not_leading)).
+    ///
+    /// The window follows the Lease, not [`Leading`]: after a shutdown request the Lease is
+    /// still held and renewed while the work winds down, so its requests in flight finish
+    /// and new ones are still sent until the work returns, before the Lease is released.
+    ///
+    /// What this guarantees is on the client's side: no request *starts* after the hold
+    /// ended, and none is *waited for* after it. Abandoning a request drops kube's future,
+    /// and hyper then closes its connection; but bytes the API server had already received
+    /// may still be acted on, so a write sent just before the deadline can land just after
+    /// it. Answers already streaming (a watch) are not cut.
+    ///
+    /// The elector itself must use an unfenced client (the one it was built with). Every
+    /// fence of one elector (and of its clones) shares the same window. Must be called
+    /// within a Tokio runtime, as any `kube::Client` is made.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use k8s_openapi::api::core::v1::ConfigMap;
+    /// use kube_gen::client::{Client, WriteOptions};
+    /// use kube_gen::leaderelection::{Error, LeaderElector};
+    ///
+    /// # async fn run(client: kube::Client, cm: ConfigMap) -> Result<(), Error> {
+    /// let elector = LeaderElector::builder(client.clone(), "ops", "my-controller").build()?;
+    /// let config_maps = Client::<ConfigMap>::namespaced(elector.fence(client), "ops");
+    /// elector
+    ///     .run(std::future::pending(), |leading| async move {
+    ///         let opts = WriteOptions::default();
+    ///         tokio::select! {
+    ///             () = leading => {}
+    ///             // Refused, or abandoned, as soon as the Lease is lost.
+    ///             _ = config_maps.update(&cm, &opts) => {}
+    ///         }
+    ///     })
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fence(&self, client: kube::Client) -> kube::Client {
+        self.inner
+            .term
+            .fence(client, self.inner.election.describe())
     }
 
     /// client-go's `acquire`: tries at once, then every `retry_period` plus jitter, until
@@ -403,7 +474,10 @@ impl LeaderElector {
             match attempt {
                 Ok(Ok(Attempt::Held)) => {
                     tracing::trace!(lease = %desc, "successfully renewed lease {desc}");
+                    // From when the renewal was sent, not answered: the server may have
+                    // written it at any time since, and other candidates count from then.
                     renewed_at = started;
+                    inner.term.hold_until(renewed_at + inner.renew_deadline);
                     last_error = None;
                 }
                 Ok(Ok(Attempt::HeldBy(holder))) => {
@@ -482,6 +556,7 @@ impl<'a> Running<'a> {
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
+        self.0.term.end();
         self.0.set_leading(false);
         self.0.running.store(false, Ordering::SeqCst);
     }
@@ -492,7 +567,9 @@ impl Drop for Running<'_> {
 ///
 /// `lead` gets one; clone it for every task that must stop with the leadership. After it
 /// completes, return from `lead`'s future promptly: with `release_on_cancel` the Lease is
-/// released only then, and after a loss another replica may already be leading.
+/// released only then, and after a loss another replica may already be leading. `Leading`
+/// only tells the work; to stop its requests as well, send them through
+/// [`LeaderElector::fence`].
 #[derive(Clone)]
 pub struct Leading {
     stopped: Shared<oneshot::Receiver<()>>,

@@ -13,13 +13,15 @@
 //! use kube_gen::leaderelection::{Error, LeaderElector};
 //!
 //! # async fn run(client: kube::Client) -> Result<(), Error> {
-//! let elector = LeaderElector::builder(client, "kube-system", "my-controller")
+//! let elector = LeaderElector::builder(client.clone(), "kube-system", "my-controller")
 //!     .lease_duration(Duration::from_secs(15))
 //!     .renew_deadline(Duration::from_secs(10))
 //!     .retry_period(Duration::from_secs(2))
 //!     .build()?;
 //!
 //! // `elector` is cheap to clone: a health endpoint can ask `is_leader()`.
+//! // The work's requests go through a fence: none is sent once the lease is lost.
+//! let work_client = elector.fence(client);
 //! let shutdown = async {
 //!     let _ = tokio::signal::ctrl_c().await;
 //! };
@@ -29,7 +31,7 @@
 //!         // lease was lost. Return when the work has stopped.
 //!         tokio::select! {
 //!             () = leading => {}
-//!             () = reconcile_forever() => {}
+//!             () = reconcile_forever(work_client) => {}
 //!         }
 //!         "stopped cleanly"
 //!     })
@@ -43,7 +45,7 @@
 //! }
 //! # Ok(())
 //! # }
-//! # async fn reconcile_forever() { std::future::pending::<()>().await }
+//! # async fn reconcile_forever(_: kube::Client) { std::future::pending::<()>().await }
 //! ```
 //!
 //! # How the election works
@@ -65,11 +67,30 @@
 //! write succeeds; the other gets a conflict and tries again next round.
 //!
 //! The leader renews every `retry_period`. If no renewal succeeds for
-//! [`renew_deadline`](LeaderElectorBuilder::renew_deadline), or it sees another holder in
-//! the Lease, it stops leading: the [`Leading`] future handed to the work completes, and
+//! [`renew_deadline`](LeaderElectorBuilder::renew_deadline), counted from when the last
+//! successful renewal was *sent* (not answered), or it sees another holder in the Lease, it
+//! stops leading: the [`Leading`] future handed to the work completes, and
 //! [`run`](LeaderElector::run) returns [`Error::LeaseLost`] once the work has returned.
-//! Because `renew_deadline < lease_duration`, a leader that cannot renew stops before any
-//! other candidate may take over.
+//! Because `renew_deadline < lease_duration`, and other candidates count the lease duration
+//! from when they saw the renewal, which the server wrote after it was sent, a leader that
+//! cannot renew stops before any other candidate may take over.
+//!
+//! # Losing the Lease: fence the work's client
+//!
+//! `Leading` completing tells the work to stop, but a request the work has already sent, a
+//! write stuck on a slow or partitioned connection, does not stop with it: if it reaches
+//! the server later, it lands while another replica leads. Give the work a client made by
+//! [`LeaderElector::fence`]: its requests are sent only while this replica holds the Lease
+//! (until the renew deadline above), a request made after that fails at once with
+//! [`Error::NotLeading`], and one in flight at that moment is abandoned then, before the
+//! work is even told. So no request starts after the loss, and the work waits for none
+//! after it; a controller whose syncs use the fenced client sees them fail instead of
+//! block.
+//!
+//! The limit is the network's: abandoning a request drops it on this side and hyper closes
+//! its connection, but bytes the server had already received may still be acted on. A
+//! write sent before the deadline can therefore still land a little after it; the margin
+//! `lease_duration - renew_deadline` is what keeps such a write ahead of the next leader.
 //!
 //! # From client-go
 //!
@@ -101,8 +122,11 @@
 //!   API server requires), so durations under a second work for tests.
 //! - `is_leader` is true only while [`Leading`] is pending, so it turns false as soon as
 //!   the replica is told to stop, and when `run`'s future is dropped.
+//! - [`LeaderElector::fence`] has no client-go counterpart: there the callback's context
+//!   is cancelled at the loss, and requests honour it only where the code passed it.
 
 mod elector;
+mod fence;
 mod lease;
 mod metrics;
 
@@ -159,4 +183,49 @@ pub enum Error {
     /// a clone of it) was in progress. One elector campaigns once at a time.
     #[error("this leader elector is already running")]
     AlreadyRunning,
+
+    /// A request through a [fenced](LeaderElector::fence) client while this replica did not
+    /// hold the Lease: it was never sent (`in_flight: false`), or it was in flight when the
+    /// hold ended and was abandoned (`in_flight: true`; the server may or may not have acted
+    /// on it). Reaches the caller as the source of a [`kube::Error::Service`]; find it with
+    /// [`is_not_leading`].
+    #[error("not leading on lease {lease}: {}", request_fate(*.in_flight))]
+    NotLeading {
+        /// The Lease, as `namespace/name`.
+        lease: String,
+        /// Whether the request had been sent.
+        in_flight: bool,
+    },
+}
+
+fn request_fate(in_flight: bool) -> &'static str {
+    if in_flight {
+        "the request in flight was abandoned"
+    } else {
+        "the request was not sent"
+    }
+}
+
+/// Whether `error`, or one of its sources, is [`Error::NotLeading`]: a request through a
+/// [fenced](LeaderElector::fence) client failed because this replica no longer held (or did
+/// not yet hold) the Lease. A controller can tell such failures from the server's errors
+/// with it, e.g. to log them as expected at the end of leadership.
+///
+/// ```
+/// use kube_gen::leaderelection::{Error, is_not_leading};
+///
+/// let refused = Error::NotLeading { lease: "ops/my-controller".into(), in_flight: false };
+/// let through_kube = kube::Error::Service(Box::new(refused));
+/// assert!(is_not_leading(&through_kube));
+/// assert!(!is_not_leading(&Error::AlreadyRunning));
+/// ```
+pub fn is_not_leading(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(Error::NotLeading { .. }) = error.downcast_ref::<Error>() {
+            return true;
+        }
+        next = error.source();
+    }
+    false
 }

@@ -17,17 +17,17 @@ use super::lease::whole_seconds;
 use super::*;
 use crate::fake::{Action, FakeCluster, Reaction, Verb};
 
-const NS: &str = "default";
-const LEASE: &str = "my-lock";
-const LEASE_DURATION: Duration = Duration::from_millis(200);
-const RENEW_DEADLINE: Duration = Duration::from_millis(150);
-const RETRY_PERIOD: Duration = Duration::from_millis(20);
+pub(super) const NS: &str = "default";
+pub(super) const LEASE: &str = "my-lock";
+pub(super) const LEASE_DURATION: Duration = Duration::from_millis(200);
+pub(super) const RENEW_DEADLINE: Duration = Duration::from_millis(150);
+pub(super) const RETRY_PERIOD: Duration = Duration::from_millis(20);
 /// The longest wait between two campaign attempts: the period plus 1.2 × the period.
 const MAX_CAMPAIGN_WAIT: Duration = Duration::from_millis(45);
 /// Tokio's timer resolution: sleeps end on the next millisecond tick.
-const TICK: Duration = Duration::from_millis(1);
+pub(super) const TICK: Duration = Duration::from_millis(1);
 
-fn builder(fake: &FakeCluster, identity: &str) -> LeaderElectorBuilder {
+pub(super) fn builder(fake: &FakeCluster, identity: &str) -> LeaderElectorBuilder {
     LeaderElector::builder(fake.client(), NS, LEASE)
         .identity(identity)
         .lease_duration(LEASE_DURATION)
@@ -35,7 +35,7 @@ fn builder(fake: &FakeCluster, identity: &str) -> LeaderElectorBuilder {
         .retry_period(RETRY_PERIOD)
 }
 
-fn elector(fake: &FakeCluster, identity: &str) -> LeaderElector {
+pub(super) fn elector(fake: &FakeCluster, identity: &str) -> LeaderElector {
     builder(fake, identity).build().expect("valid settings")
 }
 
@@ -47,7 +47,7 @@ fn record(fake: &FakeCluster) -> LeaseSpec {
         .expect("the lease has a spec")
 }
 
-fn lease(holder: &str, renewed_at_second: i64, transitions: i32) -> Lease {
+pub(super) fn lease(holder: &str, renewed_at_second: i64, transitions: i32) -> Lease {
     let time = MicroTime(Timestamp::from_second(renewed_at_second).expect("a valid time"));
     Lease {
         metadata: ObjectMeta {

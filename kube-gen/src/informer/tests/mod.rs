@@ -1,200 +1,19 @@
 //! Unit tests of the informer against an in-memory list/watch that can drop watches and compact.
 
-use std::collections::BTreeMap;
+mod deadlines;
+mod fake;
+mod poison;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::channel::mpsc;
-use futures::future::BoxFuture;
-use futures::{FutureExt, StreamExt};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::ResourceExt;
-use kube::api::{ListParams, ObjectMeta, WatchEvent, WatchParams};
-use kube::core::watch::{Bookmark, BookmarkMeta};
-use kube::core::{Status, TypeMeta};
+use kube::core::Status;
 
-use super::reflector::{ListWatch, Page, WatchStream};
 use super::*;
 use crate::lister::LabelSelector;
-
-type Sender = mpsc::UnboundedSender<kube::Result<WatchEvent<ConfigMap>>>;
-
-/// An API server for one collection of ConfigMaps, with a history it can compact.
-#[derive(Default)]
-struct FakeServer {
-    objects: BTreeMap<String, ConfigMap>,
-    resource_version: u64,
-    history: Vec<(u64, WatchEvent<ConfigMap>)>,
-    compacted_to: u64,
-    watchers: Vec<Sender>,
-    refuse_watches: bool,
-    /// Answers every list with this failure while set.
-    refuse_lists: Option<Status>,
-    list_params: Vec<ListParams>,
-    watch_calls: Vec<(WatchParams, String)>,
-}
-
-#[derive(Clone, Default)]
-struct Fake(Arc<Mutex<FakeServer>>);
-
-fn gone() -> kube::Error {
-    kube::Error::Api(Box::new(
-        Status::failure("too old resource version", "Expired").with_code(410),
-    ))
-}
-
-impl Fake {
-    fn server(&self) -> std::sync::MutexGuard<'_, FakeServer> {
-        self.0.lock().unwrap()
-    }
-
-    /// Creates or updates an object, telling the watchers.
-    fn put(&self, name: &str, value: &str) {
-        let mut s = self.server();
-        s.resource_version += 1;
-        let rv = s.resource_version;
-        let mut cm = config_map(name, value);
-        cm.metadata.resource_version = Some(rv.to_string());
-        let event = if s.objects.insert(name.to_owned(), cm.clone()).is_some() {
-            WatchEvent::Modified(cm)
-        } else {
-            WatchEvent::Added(cm)
-        };
-        s.broadcast(rv, event);
-    }
-
-    fn delete(&self, name: &str) {
-        let mut s = self.server();
-        s.resource_version += 1;
-        let rv = s.resource_version;
-        let mut cm = s.objects.remove(name).expect("object exists");
-        cm.metadata.resource_version = Some(rv.to_string());
-        s.broadcast(rv, WatchEvent::Deleted(cm));
-    }
-
-    fn bookmark(&self) -> String {
-        let mut s = self.server();
-        s.resource_version += 1;
-        let rv = s.resource_version.to_string();
-        let bookmark = Bookmark {
-            types: TypeMeta::default(),
-            metadata: BookmarkMeta {
-                resource_version: rv.clone(),
-                annotations: BTreeMap::new(),
-            },
-        };
-        s.watchers.retain(|w| {
-            w.unbounded_send(Ok(WatchEvent::Bookmark(bookmark.clone())))
-                .is_ok()
-        });
-        rv
-    }
-
-    /// Breaks every open watch with a transport error and refuses new ones until `heal`.
-    fn partition(&self) {
-        let mut s = self.server();
-        s.refuse_watches = true;
-        for w in s.watchers.drain(..) {
-            let _ = w.unbounded_send(Err(kube::Error::Service("connection reset".into())));
-        }
-    }
-
-    fn heal(&self) {
-        self.server().refuse_watches = false;
-    }
-
-    /// Forgets the history: watches from any earlier resourceVersion get 410 Gone.
-    fn compact(&self) {
-        let mut s = self.server();
-        s.compacted_to = s.resource_version;
-        s.history.clear();
-    }
-}
-
-impl FakeServer {
-    fn broadcast(&mut self, rv: u64, event: WatchEvent<ConfigMap>) {
-        self.watchers
-            .retain(|w| w.unbounded_send(Ok(clone_event(&event))).is_ok());
-        self.history.push((rv, event));
-    }
-}
-
-fn clone_event(event: &WatchEvent<ConfigMap>) -> WatchEvent<ConfigMap> {
-    match event {
-        WatchEvent::Added(o) => WatchEvent::Added(o.clone()),
-        WatchEvent::Modified(o) => WatchEvent::Modified(o.clone()),
-        WatchEvent::Deleted(o) => WatchEvent::Deleted(o.clone()),
-        _ => unreachable!("only object events are kept"),
-    }
-}
-
-impl ListWatch<ConfigMap> for Fake {
-    fn list<'a>(&'a self, params: &'a ListParams) -> BoxFuture<'a, kube::Result<Page<ConfigMap>>> {
-        let mut s = self.server();
-        s.list_params.push(params.clone());
-        if let Some(status) = s.refuse_lists.clone() {
-            return async move { Err(kube::Error::Api(Box::new(status))) }.boxed();
-        }
-        let after = params.continue_token.clone().unwrap_or_default();
-        let limit = params.limit.unwrap_or(u32::MAX) as usize;
-        let mut items: Vec<ConfigMap> = s
-            .objects
-            .iter()
-            .filter(|(k, _)| **k > after)
-            .map(|(_, v)| v.clone())
-            .collect();
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let mut page = Page {
-            items,
-            metadata: Default::default(),
-        };
-        page.metadata.resource_version = Some(s.resource_version.to_string());
-        if more {
-            page.metadata.continue_ = page.items.last().and_then(|cm| cm.metadata.name.clone());
-        }
-        async move { Ok(page) }.boxed()
-    }
-
-    fn watch<'a>(
-        &'a self,
-        params: &'a WatchParams,
-        rv: &'a str,
-    ) -> BoxFuture<'a, kube::Result<WatchStream<ConfigMap>>> {
-        let mut s = self.server();
-        s.watch_calls.push((params.clone(), rv.to_owned()));
-        let result = if s.refuse_watches {
-            Err(kube::Error::Service("connection refused".into()))
-        } else {
-            let from: u64 = rv.parse().unwrap();
-            if from < s.compacted_to {
-                Err(gone())
-            } else {
-                let (tx, rx) = mpsc::unbounded();
-                for (_, event) in s.history.iter().filter(|(at, _)| *at > from) {
-                    tx.unbounded_send(Ok(clone_event(event))).unwrap();
-                }
-                s.watchers.push(tx);
-                Ok(rx.boxed())
-            }
-        };
-        async move { result }.boxed()
-    }
-}
-
-fn config_map(name: &str, value: &str) -> ConfigMap {
-    ConfigMap {
-        metadata: ObjectMeta {
-            name: Some(name.into()),
-            namespace: Some("ns".into()),
-            labels: Some([("app".to_owned(), value.to_owned())].into()),
-            managed_fields: Some(vec![Default::default()]),
-            ..Default::default()
-        },
-        data: Some([("v".to_owned(), value.to_owned())].into()),
-        ..Default::default()
-    }
-}
+use fake::Fake;
 
 fn informer(fake: &Fake) -> InformerBuilder<ConfigMap> {
     InformerBuilder::from_source("fake".into(), Arc::new(fake.clone()))
@@ -204,7 +23,7 @@ fn informer(fake: &Fake) -> InformerBuilder<ConfigMap> {
 /// A handler that writes what it is told as lines like `update ns/a 1->2`.
 fn recorder() -> (EventHandlerFns<ConfigMap>, Arc<Mutex<Vec<String>>>) {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let (add, update, delete) = (log.clone(), log.clone(), log.clone());
+    let (add, update, delete, bad) = (log.clone(), log.clone(), log.clone(), log.clone());
     let rv = |cm: &ConfigMap| cm.resource_version().unwrap_or_default();
     let handler = EventHandlerFns::new()
         .on_add(move |cm: Arc<ConfigMap>| {
@@ -226,6 +45,11 @@ fn recorder() -> (EventHandlerFns<ConfigMap>, Arc<Mutex<Vec<String>>>) {
                 .lock()
                 .unwrap()
                 .push(format!("{what} {}", gone.key()));
+        })
+        .on_undecodable(move |obj| {
+            let rv = obj.resource_version.as_deref().unwrap_or_default();
+            let line = format!("undecodable {} {rv}: {}", obj.key(), obj.error);
+            bad.lock().unwrap().push(line);
         });
     (handler, log)
 }
@@ -262,7 +86,8 @@ async fn the_initial_list_is_paginated_then_watch_events_reach_handlers_in_order
         ReflectorStats {
             lists: 1,
             list_pages: 3,
-            watches: 1
+            watches: 1,
+            undecodable: 0,
         }
     );
     assert_eq!(

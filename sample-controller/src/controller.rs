@@ -23,10 +23,14 @@
 //! - **Metrics.** With [`ControllerBuilder::metrics`], the work queue exports client-go's
 //!   `workqueue_*` families and every sync is counted and timed by result (see
 //!   [`ops::metrics`](crate::ops::metrics)).
-//! - **A panicking worker stops the controller.** [`run`](Controller::run) returns
-//!   [`Error::WorkerPanicked`] at once instead of carrying on with fewer workers, so the
-//!   process exits and its liveness probe does not report a controller that no longer
-//!   works (Go's sample-controller crashes on a panic too).
+//! - **A panic crashes the process.** A panicking handler or sync goes to kube-gen's
+//!   [crash handler](kube_gen::crash), which logs one line naming the site and the panic and
+//!   exits with status 2, as Go's sample-controller crashes; [`Error::WorkerPanicked`] is
+//!   returned only if a handler set with `crash::set_handler` returns.
+//! - **Foos that do not decode are reported.** A stored Foo that no longer fits the type
+//!   (stored under a looser schema) is skipped by the informer and gets a
+//!   [`ERR_FAILED_DECODE`] Warning Event; one without `deploymentName` decodes with an empty
+//!   name and is logged and left alone, as in Go.
 //! - **Bounded cache sync.** The caches must sync within [`CACHE_SYNC_TIMEOUT`]; the
 //!   original waits until it is stopped.
 //! - **No invalid types.** Go's "Error decoding object, invalid type" branches do not exist:
@@ -40,7 +44,9 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::Deployment;
 use kube_gen::client::{self, Client, WriteOptions};
 use kube_gen::events::{EventType, Recorder};
-use kube_gen::informer::{self, DeletedObject, EventHandlerFns, Informer, key_for, split_key};
+use kube_gen::informer::{
+    self, DeletedObject, EventHandlerFns, Informer, Undecodable, key_for, split_key,
+};
 use kube_gen::lister::Lister;
 use kube_gen::workqueue::{WorkQueue, controller_rate_limiter};
 use tokio::task::JoinSet;
@@ -59,10 +65,17 @@ pub const FIELD_MANAGER: &str = CONTROLLER_AGENT_NAME;
 pub const SUCCESS_SYNCED: &str = "Synced";
 /// Event reason when a Foo's Deployment exists but another owner controls it.
 pub const ERR_RESOURCE_EXISTS: &str = "ErrResourceExists";
+/// Event reason (Warning) when a stored Foo does not decode, so the controller skips it.
+pub const ERR_FAILED_DECODE: &str = "FailedDecode";
 /// Event message when a Foo is synced successfully.
 pub const MESSAGE_RESOURCE_SYNCED: &str = "Foo synced successfully";
 /// How long [`Controller::run`] waits for the informer caches before giving up.
 pub const CACHE_SYNC_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Event message when a stored Foo does not decode: it is ignored until it changes.
+pub fn message_failed_decode(error: &str) -> String {
+    format!("Foo cannot be decoded and is ignored until it changes: {error}")
+}
 
 /// Event message when a Foo's Deployment exists but another owner controls it (Go's
 /// `MessageResourceExists`, with `%q` quoting the name).
@@ -217,12 +230,24 @@ impl ControllerBuilder {
 
         info!("Setting up event handlers");
         // Set up an event handler for when Foo resources change. Every update is enqueued,
-        // periodic resyncs included: they are what re-syncs every Foo.
+        // periodic resyncs included: they are what re-syncs every Foo. A stored Foo that no
+        // longer decodes (stored under a looser schema) is skipped by the informer, which
+        // logs it; its owner learns why from a Warning Event on it.
         let (on_add, on_update) = (controller.clone(), controller.clone());
+        let recorder = controller.recorder.clone();
         foo_informer.add_event_handler(
             EventHandlerFns::new()
                 .on_add(move |foo: Arc<Foo>| on_add.enqueue_foo(&foo))
-                .on_update(move |_old, new: Arc<Foo>| on_update.enqueue_foo(&new)),
+                .on_update(move |_old, new: Arc<Foo>| on_update.enqueue_foo(&new))
+                .on_undecodable(move |foo: &Undecodable| {
+                    let message = message_failed_decode(&foo.error);
+                    recorder.event_on(
+                        foo.object_reference(),
+                        EventType::Warning,
+                        ERR_FAILED_DECODE,
+                        &message,
+                    );
+                }),
         );
         // Set up an event handler for when Deployment resources change. It finds the Foo that
         // owns the Deployment and enqueues it, so a Deployment changed behind our back is
@@ -257,6 +282,10 @@ impl Controller {
     }
 
     /// A controller as [`new`](Self::new) builds it, with options: see [`ControllerBuilder`].
+    ///
+    /// `client` carries the controller's writes (and `recorder` its Events): when only a
+    /// leader may write, pass clients [fenced](kube_gen::leaderelection::LeaderElector::fence)
+    /// by its elector, for the recorder and the informers too.
     pub fn builder(
         client: kube::Client,
         deployment_informer: &Informer<Deployment>,
@@ -276,13 +305,19 @@ impl Controller {
     /// Waits for the caches, then runs `workers` workers until `shutdown` completes.
     ///
     /// On shutdown the workers take no new key, the syncs in flight finish, and `run`
-    /// returns `Ok` once every worker has exited. If a worker panics, the others are
-    /// stopped the same way at once and `run` returns the panic.
+    /// returns `Ok` once every worker has exited.
+    ///
+    /// A panic in a worker goes to kube-gen's [crash handler](kube_gen::crash): by default
+    /// it logs one line naming the Foo, where it panicked and the message, and exits the
+    /// process with status 2. If a handler set with [`kube_gen::crash::set_handler`]
+    /// returns, a panicking sync counts as failed and is retried after its backoff, and a
+    /// panic outside a sync stops the other workers as a shutdown does and `run` returns it.
     ///
     /// # Errors
     ///
     /// [`Error::CacheSync`] if the caches do not sync within [`CACHE_SYNC_TIMEOUT`],
-    /// [`Error::WorkerPanicked`] if a worker panicked.
+    /// [`Error::WorkerPanicked`] if a worker panicked outside a sync and the crash handler
+    /// returned.
     pub async fn run(
         &self,
         workers: usize,
@@ -340,8 +375,18 @@ impl Controller {
     }
 
     /// A long-running loop that processes the work queue until it shuts down.
+    ///
+    /// A panic outside a sync (in the queue's bookkeeping, say) goes to the crash handler
+    /// too. If that handler returns, the worker unwinds on, so that [`run`](Self::run) stops
+    /// the controller: the queue may hold a key this worker never marked done.
     async fn run_worker(self) {
-        while self.process_next_work_item().await {}
+        let work = async { while self.process_next_work_item().await {} };
+        if kube_gen::crash::catch_future(|| "a worker".to_owned(), work)
+            .await
+            .is_none()
+        {
+            std::panic::resume_unwind(Box::new("a worker panicked outside a sync"));
+        }
     }
 
     /// Takes one key off the queue and syncs it. Returns `false` when the worker should stop.
@@ -359,7 +404,20 @@ impl Controller {
         // worker has finished with the key, so it may be handed out again. A key added while
         // we were syncing it is held back until then, so two workers never sync one Foo.
         let started = Instant::now();
-        let result = self.sync_handler(&key).await;
+        // A panicking sync goes to kube-gen's crash handler, which by default logs one line
+        // naming the key, where it panicked and the message, and exits with status 2, as Go's
+        // `HandleCrash` crashes the process. A handler set with `crash::set_handler` that
+        // returns makes it a failed sync, retried after its backoff.
+        let sync = self.sync_handler(&key);
+        let site = || format!("worker syncing foo {key:?}");
+        let Some(result) = kube_gen::crash::catch_future(site, sync).await else {
+            if let Some(metrics) = &self.metrics {
+                metrics.observe_reconcile(false, started.elapsed());
+            }
+            self.workqueue.add_rate_limited(key.clone());
+            self.workqueue.done(&key);
+            return true;
+        };
         if let Some(metrics) = &self.metrics {
             metrics.observe_reconcile(result.is_ok(), started.elapsed());
         }
@@ -392,6 +450,14 @@ impl Controller {
     ///
     /// [`Error::ResourceExists`] when the Deployment belongs to someone else (after a
     /// Warning event on the Foo), and the API errors of the writes; each is retried.
+    ///
+    /// With a client [fenced](kube_gen::leaderelection::LeaderElector::fence) by a leader
+    /// elector (as the binary builds it with `--leader-elect`), every write here (the
+    /// Deployment's create or update, the status update, the Events through a recorder on
+    /// the same client) is refused once the Lease is lost, and one still waiting at the
+    /// renew deadline is abandoned then: the sync fails with an error whose source
+    /// [`is_not_leading`](kube_gen::leaderelection::is_not_leading), instead of writing
+    /// while another replica leads.
     pub async fn sync_handler(&self, key: &str) -> Result<(), Error> {
         let (namespace, name) = match split_key(key) {
             Ok((Some(namespace), name)) => (namespace, name),

@@ -29,9 +29,14 @@ pub const API_APPROVED: &str = "unapproved, experimental-only; please get an app
     )
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = require_deployment_name)]
 pub struct FooSpec {
     /// Name of the Deployment this Foo owns, in the Foo's namespace (a
     /// DNS-1123 subdomain).
+    // The CRD requires it, but a Foo stored while the schema was looser may
+    // lack it: such a Foo decodes with an empty name, as in Go, and the
+    // controller logs it and leaves it alone.
+    #[serde(default)]
     #[schemars(length(min = 1, max = 253))]
     #[schemars(regex(
         pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
@@ -42,6 +47,29 @@ pub struct FooSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = MAX_REPLICAS))]
     pub replicas: Option<i32>,
+}
+
+/// Keeps `deploymentName` required and without a `default` in the CRD,
+/// although it decodes with one (schemars would make it optional, `""`).
+fn require_deployment_name(schema: &mut schemars::Schema) {
+    if let Some(name) = schema
+        .get_mut("properties")
+        .and_then(|properties| properties.get_mut("deploymentName"))
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        name.remove("default");
+    }
+    if let Some(required) = schema
+        .ensure_object()
+        .entry("required")
+        .or_insert_with(|| serde_json::json!([]))
+        .as_array_mut()
+    {
+        let name = serde_json::json!("deploymentName");
+        if !required.contains(&name) {
+            required.push(name);
+        }
+    }
 }
 
 /// The observed state of a Foo.
@@ -79,6 +107,18 @@ mod tests {
                 .map(String::as_str),
             Some(API_APPROVED)
         );
+    }
+
+    #[test]
+    fn a_foo_without_deployment_name_decodes_with_an_empty_name_as_in_go() {
+        let foo: Foo = serde_json::from_value(serde_json::json!({
+            "apiVersion": "samplecontroller.k8s.io/v1alpha1",
+            "kind": "Foo",
+            "metadata": {"name": "old", "namespace": "default"},
+            "spec": {"replicas": 1}
+        }))
+        .unwrap();
+        assert_eq!(foo.spec.deployment_name, "");
     }
 
     #[test]

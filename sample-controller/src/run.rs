@@ -49,7 +49,9 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
 /// Connects to the cluster, builds the controller and runs it until a signal, which also
 /// starts failing `/readyz`. With `--leader-elect` the controller starts once this replica
 /// holds the Lease, stops when it loses it (an error: the process exits 1 and is
-/// restarted, as client-go's controllers do) and releases it after an orderly stop.
+/// restarted, as client-go's controllers do) and releases it after an orderly stop; its
+/// requests go through the elector's [fence](LeaderElector::fence), so none is sent, and
+/// none is waited for, after the renew deadline.
 async fn run_on_cluster(
     args: &Args,
     health: &Health,
@@ -66,12 +68,17 @@ async fn run_on_cluster(
     };
     let config = kube_config(args.kubeconfig.clone(), args.master.clone()).await?;
     let client = kube_client(config, args).context("error building kubernetes client")?;
-    let parts = build_controller(client.clone(), args, health, metrics);
     let workers = usize::from(args.workers);
     if !args.leader_election.leader_elect {
+        let parts = build_controller(client, args, health, metrics);
         return run_controller(parts, workers, health, shutdown).await;
     }
-    let elector = leader_elector(client, &args.leader_election, election_metrics)?;
+    let elector = leader_elector(client.clone(), &args.leader_election, election_metrics)?;
+    // Everything the controller sends (lists and watches, Deployment and status writes,
+    // Events) goes through the fence: nothing is sent once this replica's renew deadline
+    // has passed, and a write still waiting then is abandoned, so its sync fails instead of
+    // landing while another replica leads. The elector keeps the unfenced client.
+    let parts = build_controller(elector.fence(client), args, health, metrics);
     info!(identity = elector.identity(), "waiting to lead");
     let led = elector
         .run(shutdown, |leading| {

@@ -16,6 +16,7 @@
 //! | `sample_controller_reconcile_duration_seconds` | histogram | `result` | how long each sync took |
 //! | `sample_controller_informer_synced` | gauge | `informer="foos"\|"deployments"` | 1 once the informer's first list is cached |
 //! | `sample_controller_informer_consecutive_failures` | gauge | `informer` | failed lists and watches since the last one that worked (0: current) |
+//! | `sample_controller_informer_undecodable_objects_total` | counter | `informer` | objects listed or watched that did not decode and were skipped, once per object version (each also gets a `FailedDecode` Warning Event) |
 //!
 //! The `workqueue_*` families are client-go's ([`WorkQueueMetrics`]); the reconcile
 //! families follow controller-runtime's `controller_runtime_reconcile_*`. The informer
@@ -32,7 +33,7 @@ use kube_gen::workqueue::WorkQueueMetrics;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::MetricType;
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
@@ -160,6 +161,16 @@ impl Collector for InformerCollector {
             ConstGauge::new(value)
                 .encode(failures.encode_family(&[("informer", name.as_str())])?)?;
         }
+        let mut undecodable = encoder.encode_descriptor(
+            "sample_controller_informer_undecodable_objects",
+            "Objects the informer listed or watched that did not decode and were skipped",
+            None,
+            MetricType::Counter,
+        )?;
+        for (name, health) in &informers {
+            ConstCounter::new(health.undecodable)
+                .encode(undecodable.encode_family(&[("informer", name.as_str())])?)?;
+        }
         Ok(())
     }
 }
@@ -187,6 +198,7 @@ mod tests {
             r#"sample_controller_reconcile_duration_seconds_bucket{le="0.025",result="error"} 1"#,
             "# TYPE sample_controller_informer_synced gauge",
             "# TYPE sample_controller_informer_consecutive_failures gauge",
+            "# TYPE sample_controller_informer_undecodable_objects counter",
             "# EOF",
         ] {
             assert!(text.contains(line), "{line} missing:\n{text}");

@@ -70,6 +70,9 @@ func (s *supervisor) startAll(ctx context.Context) error {
 	if err := writeTokenFile(filepath.Join(s.dir, "tokens.csv"), s.ids); err != nil {
 		return err
 	}
+	if err := writeAuditPolicy(s.dir); err != nil {
+		return err
+	}
 	progress("starting etcd")
 	if s.etcd, err = startEtcd(filepath.Join(s.dir, "etcd")); err != nil {
 		return err
@@ -105,7 +108,7 @@ func (s *supervisor) startAll(ctx context.Context) error {
 }
 
 func (s *supervisor) apiserverArgs() []string {
-	return []string{
+	return append([]string{
 		"--etcd-servers=" + s.etcd.URL,
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
@@ -123,7 +126,7 @@ func (s *supervisor) apiserverArgs() []string {
 		"--allow-privileged=true",
 		"--profiling=false",
 		"--v=1",
-	}
+	}, auditArgs(s.dir, s.logDir)...)
 }
 
 func (s *supervisor) controllerManagerArgs() []string {

@@ -26,6 +26,8 @@ type state struct {
 	Version    string `json:"version"`
 	Pid        int    `json:"pid"`
 	ReadyAfter string `json:"readyAfter"`
+	// AuditLog is kube-apiserver's audit log (JSON lines; see audit.go).
+	AuditLog string `json:"auditLog"`
 }
 
 type upOptions struct {
@@ -126,6 +128,7 @@ func (s *supervisor) run() int {
 	st := state{
 		Server: s.server(), Kubeconfig: filepath.Join(s.dir, "kubeconfig"), Control: s.control.url,
 		Dir: s.dir, Version: kubeVersion(), Pid: os.Getpid(), ReadyAfter: time.Since(started).Round(time.Millisecond).String(),
+		AuditLog: auditLogPath(s.logDir),
 	}
 	data, _ := json.Marshal(st)
 	if err := os.WriteFile(filepath.Join(s.dir, "cluster.json"), data, 0o600); err != nil {

@@ -31,6 +31,11 @@ pub struct ClusterState {
     pub pid: u32,
     /// How long it took from start to ready, e.g. `9.3s`.
     pub ready_after: String,
+    /// kube-apiserver's audit log, JSON lines (one `audit.k8s.io/v1` Event
+    /// each): every create, update, patch and delete of Deployments and Foos
+    /// (and their subresources) at Metadata level, with the user, user agent,
+    /// timestamps and response code. Written before each response is sent.
+    pub audit_log: PathBuf,
 }
 
 /// How to start a control plane.

@@ -13,6 +13,7 @@ mod control_plane;
 mod http;
 mod proxy;
 mod sample_controller;
+mod stall_proxy;
 mod wait;
 
 pub use build::{cargo_bin, cargo_example, ensure_built, kubernetes_version, workspace_root};
@@ -22,4 +23,5 @@ pub use control_plane::{ClusterState, ControlPlane, StartOptions};
 pub use http::Response;
 pub use proxy::Proxy;
 pub use sample_controller::SampleController;
+pub use stall_proxy::{Held, StallProxy};
 pub use wait::eventually;

@@ -1,24 +1,41 @@
-//! A TCP proxy in front of the apiserver that a test can cut: every open
-//! connection is closed and new ones are refused until it heals. Clients
-//! through it see the apiserver vanish while everything else still reaches
-//! it, which is how a test takes one controller's watches down.
+//! A TCP proxy in front of the apiserver that a test can cut or freeze.
+//!
+//! Cut: every open connection is closed and new ones are refused until it
+//! heals. Clients through it see the apiserver vanish while everything else
+//! still reaches it, which is how a test takes one controller's watches down.
+//!
+//! Freeze: the connections open at that moment stop forwarding bytes (both
+//! ways, or only from the server to the client) and are never closed, as a
+//! connection through a peer that died without a FIN or RST (node loss, NAT
+//! or load-balancer state dropped). New connections work, as a reconnect
+//! through a healthy path would.
 
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use crate::TestCluster;
 
-/// A cuttable proxy to one cluster's apiserver, on a loopback port.
+/// A cuttable, freezable proxy to one cluster's apiserver, on a loopback port.
 #[derive(Debug)]
 pub struct Proxy {
     addr: SocketAddr,
     cut: Arc<AtomicBool>,
-    open: Arc<Mutex<Vec<TcpStream>>>,
+    open: Arc<Mutex<Vec<Link>>>,
+}
+
+/// One proxied connection: both sockets, and whether each direction is frozen.
+#[derive(Debug)]
+struct Link {
+    client: TcpStream,
+    server: TcpStream,
+    up: Arc<AtomicBool>,
+    down: Arc<AtomicBool>,
 }
 
 impl Proxy {
@@ -58,10 +75,16 @@ impl Proxy {
                 ) else {
                     continue;
                 };
-                open.extend([c, s]);
+                let (up, down) = (Arc::<AtomicBool>::default(), Arc::<AtomicBool>::default());
+                open.push(Link {
+                    client: c,
+                    server: s,
+                    up: up.clone(),
+                    down: down.clone(),
+                });
                 drop(open);
-                pipe(client, server);
-                pipe(s2, c2);
+                pipe(client, server, up);
+                pipe(s2, c2, down);
             }
         });
         Ok(proxy)
@@ -74,21 +97,27 @@ impl Proxy {
         format!("https://{}", self.addr)
     }
 
-    /// An admin client for `cluster` that connects through the proxy.
-    pub async fn client(&self, cluster: &TestCluster) -> anyhow::Result<kube::Client> {
+    /// The admin config for `cluster`, with the proxy as its server.
+    pub async fn config(&self, cluster: &TestCluster) -> anyhow::Result<kube::Config> {
         let kubeconfig = Kubeconfig::read_from(cluster.kubeconfig())?;
         let mut config =
             kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
         config.cluster_url = self.url().parse()?;
-        Ok(kube::Client::try_from(config)?)
+        Ok(config)
     }
 
-    /// Closes every open connection and refuses new ones.
+    /// An admin client for `cluster` that connects through the proxy.
+    pub async fn client(&self, cluster: &TestCluster) -> anyhow::Result<kube::Client> {
+        Ok(kube::Client::try_from(self.config(cluster).await?)?)
+    }
+
+    /// Closes every open connection (frozen ones too) and refuses new ones.
     pub fn cut(&self) {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         self.cut.store(true, Ordering::SeqCst);
-        for stream in open.drain(..) {
-            let _ = stream.shutdown(Shutdown::Both);
+        for link in open.drain(..) {
+            let _ = link.client.shutdown(Shutdown::Both);
+            let _ = link.server.shutdown(Shutdown::Both);
         }
     }
 
@@ -96,11 +125,56 @@ impl Proxy {
     pub fn heal(&self) {
         self.cut.store(false, Ordering::SeqCst);
     }
+
+    /// Stops forwarding both ways on every open connection, for good, without
+    /// closing either side. Bytes already read are held, later ones are not
+    /// read, so the senders' buffers fill as over a dead path. Connections
+    /// made afterwards work.
+    pub fn freeze(&self) {
+        self.freeze_links(true)
+    }
+
+    /// As [`freeze`](Self::freeze), but only from the server to the client:
+    /// requests still reach the apiserver, its responses and watch events do
+    /// not.
+    pub fn freeze_responses(&self) {
+        self.freeze_links(false)
+    }
+
+    fn freeze_links(&self, requests_too: bool) {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        for link in open.iter() {
+            link.down.store(true, Ordering::SeqCst);
+            if requests_too {
+                link.up.store(true, Ordering::SeqCst);
+            }
+        }
+    }
 }
 
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
+/// Copies `from` to `to` until either ends, holding everything (the end too)
+/// while `frozen` is set.
+fn pipe(mut from: TcpStream, mut to: TcpStream, frozen: Arc<AtomicBool>) {
+    let hold = move || {
+        while frozen.load(Ordering::SeqCst) {
+            thread::sleep(Duration::from_millis(50));
+        }
+    };
     thread::spawn(move || {
-        let _ = io::copy(&mut from, &mut to);
+        let mut buffer = vec![0; 64 * 1024];
+        loop {
+            let n = match from.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+            hold();
+            if to.write_all(&buffer[..n]).is_err() {
+                break;
+            }
+        }
+        hold();
         let _ = to.shutdown(Shutdown::Write);
     });
 }

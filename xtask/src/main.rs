@@ -31,7 +31,12 @@ enum Task {
     },
     /// fmt check, clippy (warnings denied), docs, unit, doc and end-to-end
     /// tests against the local control plane. CI runs exactly this.
-    Test,
+    Test {
+        /// The long mode: the soaks run 10 minutes each (R7's updates and R14's
+        /// chaos) instead of 1 and 2.
+        #[arg(long)]
+        long: bool,
+    },
     /// Benchmarks B1–B6: kube-gen and its peers side by side on one local
     /// control plane; prints a table, writes target/bench/results.json and a chart.
     Bench {
@@ -70,7 +75,7 @@ enum Task {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().task {
         Task::Demo { once } => demo::run(once),
-        Task::Test => test::run(),
+        Task::Test { long } => test::run(long),
         Task::Bench {
             smoke,
             rounds,

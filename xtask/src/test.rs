@@ -7,7 +7,13 @@ use crate::steps::{require_go_and_kubectl, run as step, say};
 /// about half an hour to build, more than CI's 90 minutes leave beside the tests.
 const CI_SMOKE: [&str; 4] = ["B1", "B2", "B3", "B4"];
 
-pub fn run() -> anyhow::Result<()> {
+/// What `--long` sets for the e2e tests: 10-minute soaks.
+const LONG: [(&str, &str); 2] = [
+    ("KUBE_GEN_LOAD_SECONDS", "600"),
+    ("KUBE_GEN_CHAOS_SECONDS", "600"),
+];
+
+pub fn run(long: bool) -> anyhow::Result<()> {
     require_go_and_kubectl()?;
     step(
         "checking formatting (cargo fmt --check)",
@@ -43,7 +49,7 @@ pub fn run() -> anyhow::Result<()> {
         "running unit, doc and end-to-end tests (each e2e test binary starts its own control plane)",
         "cargo",
         &["test", "--workspace", "--locked", "--no-fail-fast"],
-        &[],
+        if long { &LONG } else { &[] },
     )?;
     say(
         "testing tests/downstream, a user's crate outside the workspace, with the newest and the oldest Kubernetes kube-gen supports",

@@ -84,7 +84,19 @@ pub async fn not_converged(
     foos: &Api<Foo>,
     deployments: &Api<Deployment>,
 ) -> anyhow::Result<Option<String>> {
-    let all = foos.list(&ListParams::default()).await?.items;
+    not_converged_selected(foos, deployments, "").await
+}
+
+/// [`not_converged`] for the Foos that match label selector `selector` (all if empty).
+pub async fn not_converged_selected(
+    foos: &Api<Foo>,
+    deployments: &Api<Deployment>,
+    selector: &str,
+) -> anyhow::Result<Option<String>> {
+    let all = foos
+        .list(&ListParams::default().labels(selector))
+        .await?
+        .items;
     let by_name: std::collections::BTreeMap<_, _> = deployments
         .list(&ListParams::default())
         .await?
@@ -130,10 +142,20 @@ pub async fn not_converged(
 
 /// Waits until every Foo in the namespace of `foos` has converged.
 pub async fn all_converged(foos: &Api<Foo>, deployments: &Api<Deployment>, limit: Duration) {
+    all_converged_selected(foos, deployments, "", limit).await;
+}
+
+/// Waits until every Foo matching `selector` in the namespace of `foos` has converged.
+pub async fn all_converged_selected(
+    foos: &Api<Foo>,
+    deployments: &Api<Deployment>,
+    selector: &str,
+    limit: Duration,
+) {
     let mut last = String::new();
     let result = tokio::time::timeout(limit, async {
         loop {
-            match not_converged(foos, deployments).await {
+            match not_converged_selected(foos, deployments, selector).await {
                 Ok(None) => return,
                 Ok(Some(why)) => last = why,
                 Err(err) => last = format!("{err:#}"),
@@ -143,4 +165,29 @@ pub async fn all_converged(foos: &Api<Foo>, deployments: &Api<Deployment>, limit
     })
     .await;
     assert!(result.is_ok(), "Foos did not converge in {limit:?}: {last}");
+}
+
+/// Replaces the Foo CRD's `spec` schema with one that takes anything, as an
+/// operator loosening it for an upgrade or a rollback would (`kubectl patch`).
+pub fn loosen_crd(cluster: &TestCluster) -> anyhow::Result<()> {
+    let anything = serde_json::json!([{
+        "op": "replace",
+        "path": "/spec/versions/0/schema/openAPIV3Schema/properties/spec",
+        "value": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}
+    }]);
+    kubectl(
+        cluster,
+        &[
+            "patch",
+            "crd/foos.samplecontroller.k8s.io",
+            "--type=json",
+            "-p",
+            &anything.to_string(),
+        ],
+    )
+}
+
+/// Puts the Foo CRD of `artifacts/` back (`kubectl replace`).
+pub fn tighten_crd(cluster: &TestCluster) -> anyhow::Result<()> {
+    kubectl(cluster, &["replace", "-f", "artifacts/crd.yaml"])
 }

@@ -125,7 +125,15 @@ pub struct SharedInformerFactory {
     defaults: InformerOptions,
     resync_period: Option<Duration>,
     page_size: Option<u32>,
+    watch_bounds: WatchBounds,
     registry: Arc<Mutex<Registry>>,
+}
+
+/// The watch bounds a factory gives its informers; `None` keeps the informer's default.
+#[derive(Debug, Clone, Copy, Default)]
+struct WatchBounds {
+    min_timeout: Option<Duration>,
+    idle: Option<Duration>,
 }
 
 impl Debug for SharedInformerFactory {
@@ -145,6 +153,7 @@ pub struct SharedInformerFactoryBuilder {
     defaults: InformerOptions,
     resync_period: Option<Duration>,
     page_size: Option<u32>,
+    watch_bounds: WatchBounds,
 }
 
 impl Debug for SharedInformerFactoryBuilder {
@@ -153,6 +162,7 @@ impl Debug for SharedInformerFactoryBuilder {
             .field("defaults", &self.defaults)
             .field("resync_period", &self.resync_period)
             .field("page_size", &self.page_size)
+            .field("watch_bounds", &self.watch_bounds)
             .finish_non_exhaustive()
     }
 }
@@ -188,6 +198,20 @@ impl SharedInformerFactoryBuilder {
         self
     }
 
+    /// Every informer's watches last between `min` and twice `min`; see
+    /// [`InformerBuilder::min_watch_timeout`].
+    pub fn min_watch_timeout(mut self, min: Duration) -> Self {
+        self.watch_bounds.min_timeout = Some(min);
+        self
+    }
+
+    /// Every informer drops a watch silent for `idle`; see
+    /// [`InformerBuilder::watch_idle_timeout`].
+    pub fn watch_idle_timeout(mut self, idle: Duration) -> Self {
+        self.watch_bounds.idle = Some(idle);
+        self
+    }
+
     /// The factory.
     pub fn build(self) -> SharedInformerFactory {
         SharedInformerFactory {
@@ -195,6 +219,7 @@ impl SharedInformerFactoryBuilder {
             defaults: self.defaults,
             resync_period: self.resync_period,
             page_size: self.page_size,
+            watch_bounds: self.watch_bounds,
             registry: Arc::default(),
         }
     }
@@ -213,6 +238,7 @@ impl SharedInformerFactory {
             defaults: InformerOptions::default(),
             resync_period: None,
             page_size: Some(500),
+            watch_bounds: WatchBounds::default(),
         }
     }
 
@@ -252,6 +278,12 @@ impl SharedInformerFactory {
         let mut builder = InformerBuilder::<K>::from_url(self.client.clone(), url)
             .page_size(self.page_size)
             .resync_period(self.resync_period);
+        if let Some(min) = self.watch_bounds.min_timeout {
+            builder = builder.min_watch_timeout(min);
+        }
+        if let Some(idle) = self.watch_bounds.idle {
+            builder = builder.watch_idle_timeout(idle);
+        }
         if let Some(labels) = &key.1.label_selector {
             builder = builder.labels(labels);
         }
@@ -431,5 +463,46 @@ mod tests {
             0,
             "start after shutdown does nothing"
         );
+    }
+
+    #[tokio::test]
+    async fn the_factorys_watch_bounds_reach_its_informers() {
+        // An API that lists nothing and never answers a watch: each watch request is
+        // recorded, then waits until the informer's idle bound gives up on it.
+        let (watches, mut watched) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let api = tower::service_fn(move |request: http::Request<kube::client::Body>| {
+            let watches = watches.clone();
+            async move {
+                let query = request.uri().query().unwrap_or_default().to_owned();
+                if query.contains("watch=true") {
+                    let _ = watches.send(query);
+                    std::future::pending::<()>().await;
+                }
+                let list = br#"{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[]}"#;
+                Ok::<_, std::convert::Infallible>(http::Response::new(kube::client::Body::from(
+                    list.to_vec(),
+                )))
+            }
+        });
+        let factory = SharedInformerFactory::builder(Client::new(api, "default"))
+            .min_watch_timeout(Duration::from_secs(2))
+            .watch_idle_timeout(Duration::from_millis(50))
+            .build();
+        factory.informer::<ConfigMap>();
+        factory.start();
+        let wait = Duration::from_secs(10);
+        for _ in 0..2 {
+            let query = tokio::time::timeout(wait, watched.recv())
+                .await
+                .expect("a watch again within the idle bound and a backoff")
+                .expect("the API lives as long as the factory");
+            let seconds: u64 = query
+                .split('&')
+                .find_map(|param| param.strip_prefix("timeoutSeconds="))
+                .and_then(|value| value.parse().ok())
+                .expect("timeoutSeconds on every watch");
+            assert!((2..4).contains(&seconds), "{query}");
+        }
+        factory.shutdown().await;
     }
 }

@@ -16,6 +16,11 @@ pub struct ReflectorStats {
     /// skipped (see [`Undecodable`](crate::informer::Undecodable)); counted once per object
     /// version, as they are logged: a relist that finds the same bad version counts nothing.
     pub undecodable: u64,
+    /// Watches the client dropped because they delivered nothing, no event and no bookmark,
+    /// for the idle bound, or outlived their `timeoutSeconds` (see
+    /// [`InformerBuilder::watch_idle_timeout`](crate::informer::InformerBuilder::watch_idle_timeout)):
+    /// each one most likely a connection that died without a FIN or RST.
+    pub silent_watches_dropped: u64,
 }
 
 #[derive(Debug, Default)]
@@ -24,6 +29,7 @@ pub(crate) struct Counters {
     pub(crate) list_pages: AtomicU64,
     pub(crate) watches: AtomicU64,
     pub(crate) undecodable: AtomicU64,
+    pub(crate) silent_watches_dropped: AtomicU64,
 }
 
 impl Counters {
@@ -33,6 +39,7 @@ impl Counters {
             list_pages: self.list_pages.load(Ordering::Relaxed),
             watches: self.watches.load(Ordering::Relaxed),
             undecodable: self.undecodable.load(Ordering::Relaxed),
+            silent_watches_dropped: self.silent_watches_dropped.load(Ordering::Relaxed),
         }
     }
 }

@@ -120,6 +120,9 @@ impl<K: Resource + Send + 'static> Reflector<K> {
                 Ok(Some(event)) => event,
                 Ok(None) => break,
                 Err(_) if silent_until == deadline => {
+                    self.counters
+                        .silent_watches_dropped
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     tracing::info!(
                         informer = %self.name,
                         %resource_version,
@@ -129,6 +132,9 @@ impl<K: Resource + Send + 'static> Reflector<K> {
                     return WatchEnd::Closed;
                 }
                 Err(_) => {
+                    self.counters
+                        .silent_watches_dropped
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     // Dropping the stream closes its connection; nothing is lost, the next
                     // watch starts where this one stopped.
                     tracing::info!(

@@ -155,6 +155,7 @@ async fn a_silent_watch_is_dropped_after_two_minutes_and_resumed_from_the_last_r
     assert_eq!(watch_calls.len(), 2);
     assert_eq!(watch_calls[1].1, bookmark, "resumed from the last bookmark");
     assert_eq!(informer.stats().lists, 1, "no relist");
+    assert_eq!(informer.stats().silent_watches_dropped, 1);
     let health = informer.health();
     assert_eq!(health.consecutive_failures, 0, "not a failure: {health:?}");
     assert_eq!(health.last_error, None);
@@ -177,6 +178,7 @@ async fn a_watch_that_gets_a_bookmark_every_minute_is_kept() {
     }
     sleep(Duration::from_secs(60)).await;
     assert_eq!(watch_calls(&fake), 1, "one watch for 5 minutes");
+    assert_eq!(informer.stats().silent_watches_dropped, 0);
     informer.shutdown().await;
 }
 
@@ -211,6 +213,7 @@ async fn a_watch_the_server_never_ends_is_dropped_15_s_after_its_timeout() {
         "timeout {timeout} s, dropped after {ended_after:?}"
     );
     assert_eq!(informer.health().consecutive_failures, 0);
+    assert_eq!(informer.stats().silent_watches_dropped, 1);
     bookmarks.abort();
     informer.shutdown().await;
 }

@@ -88,6 +88,7 @@ async fn the_initial_list_is_paginated_then_watch_events_reach_handlers_in_order
             list_pages: 3,
             watches: 1,
             undecodable: 0,
+            silent_watches_dropped: 0,
         }
     );
     assert_eq!(

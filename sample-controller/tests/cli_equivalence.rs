@@ -36,8 +36,7 @@ fn cli_output() -> String {
     };
     let selected = crd::select(&[source], &VersionOptions::default());
     assert!(selected.errors.is_empty(), "{:?}", selected.errors);
-    source::single_file(&selected.versions, &SourceOptions { docs: true })
-        .expect("the source emits")
+    source::single_file(&selected.versions, &SourceOptions::default()).expect("the source emits")
 }
 
 #[test]

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube_gen_codegen::crd::{self, Source, Version, VersionFilter, VersionOptions};
-use kube_gen_codegen::emit::source::{self, SourceOptions};
+use kube_gen_codegen::emit::source::{self, SourceOptions, TypeDerive};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -19,7 +19,7 @@ Examples:
   kube-gen --from-cluster foos.samplecontroller.k8s.io -o src/foo.rs
                                                   the CRD as the current kubeconfig's cluster has it
   kubectl get crd foos.example.com -o yaml | kube-gen -
-  kube-gen crd.yaml --version-filter v1 --derive PartialEq --derive Default --no-docs
+  kube-gen crd.yaml --version-filter v1 -D PartialEq -D @struct=Default --no-docs
 
 Non-CRD documents in a multi-document YAML stream are skipped with a note on stderr.
 The generated code needs the crates kube-gen, serde, serde_json, schemars 1 and k8s-openapi.
@@ -58,9 +58,15 @@ struct Cli {
     /// Which versions to generate: `served` (default), `all`, `storage`, or names (`v1,v2`).
     #[arg(long, value_name = "FILTER", default_value = "served", value_parser = parse_filter)]
     version_filter: VersionFilter,
-    /// An extra derive for every generated type (repeatable), e.g. `PartialEq`.
-    #[arg(long = "derive", value_name = "EXTRA", value_parser = parse_path)]
+    /// An extra derive (repeatable), in kopium's forms: `PartialEq` for every type,
+    /// `FooSpec=PartialEq` for one type, `@struct=Default`, `@enum=Eq` or `@enum:simple=Copy`
+    /// for every struct or enum. Derives always written (`Clone`, `Debug`, `JsonSchema`, serde's)
+    /// are accepted and not repeated.
+    #[arg(short = 'D', long = "derive", value_name = "DERIVE", value_parser = parse_derive)]
     derives: Vec<String>,
+    /// Turn schema descriptions into doc comments (the default; kopium's `--docs`).
+    #[arg(short = 'd', long, conflicts_with = "no_docs")]
+    docs: bool,
     /// Don't turn schema descriptions into doc comments.
     #[arg(long)]
     no_docs: bool,
@@ -77,11 +83,11 @@ fn parse_filter(s: &str) -> Result<VersionFilter, String> {
     s.parse()
 }
 
-fn parse_path(s: &str) -> Result<String, String> {
-    match syn::parse_str::<syn::Path>(s) {
-        Ok(_) => Ok(s.to_owned()),
-        Err(_) => Err(format!("`{s}` is not a Rust path (like `PartialEq`)")),
-    }
+/// Checks a `--derive` value; it is parsed again for use (a `syn::Path` cannot cross threads).
+fn parse_derive(s: &str) -> Result<String, String> {
+    s.parse::<TypeDerive>()
+        .map(|_| s.to_owned())
+        .map_err(|err| err.to_string())
 }
 
 fn main() -> ExitCode {
@@ -115,15 +121,18 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     };
     let options = VersionOptions {
         filter: cli.version_filter.clone(),
-        derives: cli
-            .derives
-            .iter()
-            .map(|d| syn::parse_str(d))
-            .collect::<Result<_, _>>()?,
+        derives: Vec::new(),
         no_status: cli.no_status,
     };
     let versions = versions(&files, &cluster, &options)?;
-    let options = SourceOptions { docs: !cli.no_docs };
+    let options = SourceOptions {
+        docs: !cli.no_docs,
+        derives: cli
+            .derives
+            .iter()
+            .map(|d| d.parse::<TypeDerive>())
+            .collect::<Result<_, _>>()?,
+    };
     match &cli.out_dir {
         Some(dir) => {
             let files = source::module_files(&versions, &options)?;

@@ -102,6 +102,31 @@ fn main() {{
         "fn main() { assert_eq!(generated::FooSpec::default(), generated::FooSpec::default()); }";
     cases.pass(case(&dir, "foo_extras", &extras, main));
 
+    // kopium's --derive forms; derives written anyway (Clone, JsonSchema) are not repeated
+    let kopium = generate(&[
+        "artifacts/crd.yaml",
+        "-D",
+        "PartialEq",
+        "-D",
+        "Clone",
+        "-D",
+        "JsonSchema",
+        "-D",
+        "@struct=Default",
+        "-D",
+        "FooSpec=Hash",
+        "-D",
+        "FooSpec=Eq",
+        "-D",
+        "@enum:simple=Copy",
+    ]);
+    let main = "fn main() {
+        let mut set = std::collections::HashSet::new();
+        set.insert(generated::FooSpec::default());
+        assert_eq!(generated::FooStatus::default(), generated::FooStatus::default());
+    }";
+    cases.pass(case(&dir, "foo_kopium_derives", &kopium, main));
+
     // property names and enum values that collide after case conversion, keywords, digits
     let fuzz_corpus = "kube-gen/fuzz/corpus/crd_to_rust";
     let colliding = generate(&[&format!("{fuzz_corpus}/colliding_names.yaml")]);

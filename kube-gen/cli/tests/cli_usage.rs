@@ -136,6 +136,13 @@ fn usage_errors_exit_2_and_help_shows_examples() {
             .code(),
         Some(2)
     );
+    let scope = kube_gen(&["x.yaml", "-D", "@structs=PartialEq"], None);
+    assert_eq!(scope.status.code(), Some(2));
+    let stderr = String::from_utf8(scope.stderr).unwrap();
+    assert!(
+        stderr.contains("`@structs` is not a derive scope: use @struct, @enum or @enum:simple"),
+        "{stderr}"
+    );
     assert_eq!(
         kube_gen(&["x.yaml", "--bogus"], None).status.code(),
         Some(2)

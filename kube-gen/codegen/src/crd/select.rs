@@ -102,7 +102,7 @@ fn resolve_facades(versions: &mut [Version], notes: &mut Vec<String>) {
 /// let source = Source { name: "widget.yaml".into(), text: text.into() };
 /// let selected = select(&[source], &VersionOptions::default());
 /// assert!(selected.errors.is_empty());
-/// let rust = single_file(&selected.versions, &SourceOptions { docs: true }).unwrap();
+/// let rust = single_file(&selected.versions, &SourceOptions::default()).unwrap();
 /// assert!(rust.contains("pub struct WidgetSpec"));
 /// ```
 pub fn select(sources: &[Source], options: &VersionOptions) -> Selected {

@@ -11,16 +11,27 @@ use crate::names::{default_plural, default_singular};
 use crate::types::ident::{Namer, field_name};
 use crate::types::{Enum, Field, Item, Struct, Type};
 
+mod derives;
+
+pub use derives::{DeriveError, DeriveTarget, TypeDerive};
+use derives::{Kind, for_type};
+
 /// How the source is generated.
 #[derive(Debug, Clone)]
 pub struct SourceOptions {
     /// Turn schema descriptions into `///` docs.
     pub docs: bool,
+    /// Extra derives beyond the model's, each on the types it targets (kopium's `--derive`
+    /// forms); derives the emitter writes anyway are not repeated.
+    pub derives: Vec<TypeDerive>,
 }
 
 impl Default for SourceOptions {
     fn default() -> Self {
-        Self { docs: true }
+        Self {
+            docs: true,
+            derives: Vec::new(),
+        }
     }
 }
 
@@ -137,20 +148,30 @@ fn items(version: &Version, options: &SourceOptions) -> TokenStream {
             use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
         ));
     }
-    let derives = &version.resource.derives;
+    let resource = &version.resource;
+    let derives = |name: &str, kind| for_type(name, kind, &resource.derives, &options.derives);
     let items = types.items.iter().map(|item| match item {
         Item::Struct(s) if s.name == types.spec => {
-            let kube = kube_attrs(&version.resource);
-            struct_item(s, quote!(CustomResource,), kube, derives, options)
+            let root = derives(&resource.root().to_string(), Kind::Root);
+            let kube = kube_attrs(resource, &root);
+            let own = derives(&s.name, Kind::Struct);
+            struct_item(s, quote!(CustomResource,), kube, &own, options)
         }
-        Item::Struct(s) => struct_item(s, quote!(), quote!(), derives, options),
-        Item::Enum(e) => enum_item(e, derives, options),
+        Item::Struct(s) => struct_item(
+            s,
+            quote!(),
+            quote!(),
+            &derives(&s.name, Kind::Struct),
+            options,
+        ),
+        Item::Enum(e) => enum_item(e, &derives(&e.name, Kind::Enum), options),
     });
     quote!(#(#uses)* #(#items)*)
 }
 
-/// Every `#[kube(...)]` attribute the resource implies; defaults are left out.
-fn kube_attrs(r: &Resource) -> TokenStream {
+/// Every `#[kube(...)]` attribute the resource implies, with `derives` for the root; defaults
+/// are left out.
+fn kube_attrs(r: &Resource, derives: &[syn::Path]) -> TokenStream {
     let n = &r.names;
     let (group, version, kind) = (&n.group, &n.version, &n.kind);
     // A kind such as `postgresql` can't name the root type: the derive needs `root = "..."`.
@@ -229,7 +250,7 @@ fn kube_attrs(r: &Resource) -> TokenStream {
             .iter()
             .map(|(k, v)| quote!(annotation(#k, #v))),
     );
-    for derive in &r.derives {
+    for derive in derives {
         let derive = quote!(#derive).to_string().replace(' ', "");
         attrs.push(quote!(derive = #derive));
     }

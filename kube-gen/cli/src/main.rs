@@ -64,6 +64,10 @@ struct Cli {
     /// are accepted and not repeated.
     #[arg(short = 'D', long = "derive", value_name = "DERIVE", value_parser = parse_derive)]
     derives: Vec<String>,
+    /// Drop `Default` from structs with a field that cannot default (a required date-time,
+    /// `Condition` or a type without `Default`), so `-D Default` compiles on any CRD.
+    #[arg(long)]
+    smart_derive_elision: bool,
     /// Turn schema descriptions into doc comments (the default; kopium's `--docs`).
     #[arg(short = 'd', long, conflicts_with = "no_docs")]
     docs: bool,
@@ -132,6 +136,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             .iter()
             .map(|d| d.parse::<TypeDerive>())
             .collect::<Result<_, _>>()?,
+        smart_derive_elision: cli.smart_derive_elision,
     };
     match &cli.out_dir {
         Some(dir) => {

@@ -127,6 +127,28 @@ fn main() {{
     }";
     cases.pass(case(&dir, "foo_kopium_derives", &kopium, main));
 
+    // --smart-derive-elision: Default only where every required field can default
+    let elision_crd = dir.join("elision_crd.yaml");
+    std::fs::write(&elision_crd, ELISION_CRD).unwrap();
+    let elision_crd = elision_crd.to_str().unwrap();
+    let elided = generate(&[
+        elision_crd,
+        "-D",
+        "Default",
+        "-D",
+        "@enum=PartialEq",
+        "--smart-derive-elision",
+    ]);
+    assert!(
+        !elided.contains("derive = \"Default\""),
+        "the root's spec cannot default"
+    );
+    let main = "fn main() {
+        let _ = generated::WidgetSpecOptional::default();
+        assert_eq!(generated::WidgetSpecMode::default(), generated::WidgetSpecMode::A);
+    }";
+    cases.pass(case(&dir, "smart_derive_elision", &elided, main));
+
     // property names and enum values that collide after case conversion, keywords, digits
     let fuzz_corpus = "kube-gen/fuzz/corpus/crd_to_rust";
     let colliding = generate(&[&format!("{fuzz_corpus}/colliding_names.yaml")]);
@@ -156,3 +178,38 @@ fn crds_fn(generated: &str) -> String {
     assert!(!calls.is_empty(), "no #[kube(...)] in\n{generated}");
     format!("pub fn __crds() {{ {} }}", calls.join(" "))
 }
+
+/// A CRD whose spec has required fields that cannot default (a date-time, and a struct holding
+/// one) beside ones that can (an enum, an optional struct).
+const ELISION_CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [when, mode, inner]
+              properties:
+                when: {type: string, format: date-time}
+                mode: {type: string, enum: [A, B]}
+                inner:
+                  type: object
+                  required: [at]
+                  properties:
+                    at: {type: string, format: date-time}
+                optional:
+                  type: object
+                  properties:
+                    x: {type: string}
+"#;

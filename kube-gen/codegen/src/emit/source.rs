@@ -1,6 +1,8 @@
 //! Model + type IR → Rust source: spec/status types with `#[derive(CustomResource)]`, as tokens
 //! formatted by prettyplease, behind a header naming the tool, its version and the inputs.
 
+use std::collections::BTreeMap;
+
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
@@ -14,7 +16,7 @@ use crate::types::{Enum, Field, Item, Struct, Type};
 mod derives;
 
 pub use derives::{DeriveError, DeriveTarget, TypeDerive};
-use derives::{Kind, for_type};
+use derives::{Kind, elide_default, for_type, is_default};
 
 /// How the source is generated.
 #[derive(Debug, Clone)]
@@ -24,6 +26,9 @@ pub struct SourceOptions {
     /// Extra derives beyond the model's, each on the types it targets (kopium's `--derive`
     /// forms); derives the emitter writes anyway are not repeated.
     pub derives: Vec<TypeDerive>,
+    /// Drop `Default` from structs with a field that cannot default (kopium's
+    /// `--smart-derive-elision`), so `Default` can be asked for on any CRD.
+    pub smart_derive_elision: bool,
 }
 
 impl Default for SourceOptions {
@@ -31,6 +36,7 @@ impl Default for SourceOptions {
         Self {
             docs: true,
             derives: Vec::new(),
+            smart_derive_elision: false,
         }
     }
 }
@@ -149,22 +155,41 @@ fn items(version: &Version, options: &SourceOptions) -> TokenStream {
         ));
     }
     let resource = &version.resource;
-    let derives = |name: &str, kind| for_type(name, kind, &resource.derives, &options.derives);
+    let mut derives: BTreeMap<String, Vec<syn::Path>> = types
+        .items
+        .iter()
+        .map(|item| match item {
+            Item::Struct(s) => (s.name.clone(), Kind::Struct),
+            Item::Enum(e) => (e.name.clone(), Kind::Enum),
+        })
+        .map(|(name, kind)| {
+            let list = for_type(&name, kind, &resource.derives, &options.derives);
+            (name, list)
+        })
+        .collect();
+    if options.smart_derive_elision {
+        elide_default(&types.items, &mut derives);
+    }
+    let mut root = for_type(
+        &resource.root().to_string(),
+        Kind::Root,
+        &resource.derives,
+        &options.derives,
+    );
+    let spec_defaults = derives
+        .get(&types.spec)
+        .is_some_and(|d| d.iter().any(is_default));
+    if options.smart_derive_elision && !spec_defaults {
+        // The root derives Default only over a spec that does.
+        root.retain(|path| !is_default(path));
+    }
     let items = types.items.iter().map(|item| match item {
         Item::Struct(s) if s.name == types.spec => {
-            let root = derives(&resource.root().to_string(), Kind::Root);
             let kube = kube_attrs(resource, &root);
-            let own = derives(&s.name, Kind::Struct);
-            struct_item(s, quote!(CustomResource,), kube, &own, options)
+            struct_item(s, quote!(CustomResource,), kube, &derives[&s.name], options)
         }
-        Item::Struct(s) => struct_item(
-            s,
-            quote!(),
-            quote!(),
-            &derives(&s.name, Kind::Struct),
-            options,
-        ),
-        Item::Enum(e) => enum_item(e, &derives(&e.name, Kind::Enum), options),
+        Item::Struct(s) => struct_item(s, quote!(), quote!(), &derives[&s.name], options),
+        Item::Enum(e) => enum_item(e, &derives[&e.name], options),
     });
     quote!(#(#uses)* #(#items)*)
 }

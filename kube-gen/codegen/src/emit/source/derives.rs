@@ -2,8 +2,11 @@
 //! derive the emitter always writes, so `--derive Clone` or `--derive JsonSchema` (which
 //! kopium users pass out of habit) compile.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+
+use crate::types::{Item, Type};
 
 /// Which generated types an extra derive goes on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +119,48 @@ pub(super) fn for_type(
         }
     }
     out
+}
+
+/// kopium's `--smart-derive-elision`: drops `Default` from every struct with a field that
+/// cannot default (a required date-time or `Condition`, or a generated type that does not
+/// derive `Default` itself), to a fixed point, so `--derive Default` compiles on any CRD.
+/// `derives` holds each generated type's list by name.
+pub(super) fn elide_default(items: &[Item], derives: &mut BTreeMap<String, Vec<syn::Path>>) {
+    let has_default = |derives: &BTreeMap<String, Vec<syn::Path>>, name: &str| {
+        derives
+            .get(name)
+            .is_some_and(|list| list.iter().any(is_default))
+    };
+    loop {
+        let mut changed = false;
+        for item in items {
+            let Item::Struct(s) = item else { continue };
+            if !has_default(derives, &s.name) {
+                continue;
+            }
+            let blocked = s
+                .fields
+                .iter()
+                .filter(|f| !f.is_option())
+                .any(|f| match &f.ty {
+                    Type::Time | Type::Condition => true,
+                    Type::Named(inner) => !has_default(derives, inner),
+                    _ => false,
+                });
+            if blocked && let Some(list) = derives.get_mut(&s.name) {
+                list.retain(|path| !is_default(path));
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
+    }
+}
+
+/// Whether `path` names the `Default` derive.
+pub(super) fn is_default(path: &syn::Path) -> bool {
+    path.segments.last().is_some_and(|s| s.ident == "Default")
 }
 
 #[cfg(test)]

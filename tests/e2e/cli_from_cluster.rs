@@ -108,6 +108,16 @@ async fn the_crd_from_the_cluster_generates_what_its_file_does() -> anyhow::Resu
     )?;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(std::fs::read(&target)?, from_cluster.stdout);
+
+    // kopium's `list-crds`: every CRD's name, one per line, sorted
+    let listed = kube_gen(Some(cluster.kubeconfig()), &["list-crds"])?;
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    let names: Vec<String> = String::from_utf8(listed.stdout)?
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!(names.iter().any(|n| n == FOO), "{names:?}");
+    assert!(names.is_sorted(), "{names:?}");
     Ok(())
 }
 

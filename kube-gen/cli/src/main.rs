@@ -3,96 +3,17 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube_gen_codegen::crd::{self, Source, Version, VersionFilter, VersionOptions};
 use kube_gen_codegen::emit::source::{self, SourceOptions, TypeDerive};
 
-const EXAMPLES: &str = "\
-Examples:
-  kube-gen artifacts/crd.yaml                     print the Rust types of every served version
-  kube-gen crds/ -o src/crds.rs                   every CRD in a directory, into one file
-  kube-gen crd.yaml --out-dir src/api             one module per kind and version, plus mod.rs
-  kube-gen --from-cluster foos.samplecontroller.k8s.io -o src/foo.rs
-                                                  the CRD as the current kubeconfig's cluster has it
-  kubectl get crd foos.example.com -o yaml | kube-gen -
-  kube-gen crd.yaml --version-filter v1 -D PartialEq -D @struct=Default --no-docs
+mod args;
+mod cluster;
 
-Non-CRD documents in a multi-document YAML stream are skipped with a note on stderr.
-The generated code needs the crates kube-gen, serde, serde_json, schemars 1 and k8s-openapi.
-
-Errors go to stderr, one per line, every error of every input before exiting:
-  error: FILE:LINE:COLUMN: what is wrong (at .spec.versions[0].schema.openAPIV3Schema.properties.spec)
-LINE:COLUMN is left out where unknown, the JSON path where there is no node to point at;
-FILE is `<stdin>` for `-` and `cluster:NAME` for --from-cluster.
-
-Exit codes:
-  0  the code was generated
-  1  an input could not be read, parsed, validated or mapped to Rust, or the cluster could not
-     be asked; nothing is written (an existing output file is left as it was)
-  2  usage error (unknown option, bad value)";
-
-/// Generates Rust types with `#[derive(CustomResource)]` from CustomResourceDefinitions.
-#[derive(Debug, Parser)]
-#[command(name = "kube-gen", version, after_help = EXAMPLES)]
-struct Cli {
-    /// CRD files (YAML, multi-document YAML or JSON), directories of them, or `-` for stdin.
-    #[arg(value_name = "FILE", required_unless_present = "from_cluster")]
-    inputs: Vec<PathBuf>,
-    /// Read the CRD NAME (`<plural>.<group>`) from the cluster of the current kubeconfig
-    /// (repeatable; with files too).
-    #[arg(long, value_name = "NAME")]
-    from_cluster: Vec<String>,
-    /// The kubeconfig for --from-cluster (default: $KUBECONFIG, ~/.kube/config, in-cluster).
-    #[arg(long, value_name = "PATH", requires = "from_cluster")]
-    kubeconfig: Option<PathBuf>,
-    /// Write the code to FILE instead of stdout.
-    #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir")]
-    output: Option<PathBuf>,
-    /// Write one module per kind and version, plus a `mod.rs`, into DIR.
-    #[arg(long, value_name = "DIR")]
-    out_dir: Option<PathBuf>,
-    /// Which versions to generate: `served` (default), `all`, `storage`, or names (`v1,v2`).
-    #[arg(long, value_name = "FILTER", default_value = "served", value_parser = parse_filter)]
-    version_filter: VersionFilter,
-    /// An extra derive (repeatable), in kopium's forms: `PartialEq` for every type,
-    /// `FooSpec=PartialEq` for one type, `@struct=Default`, `@enum=Eq` or `@enum:simple=Copy`
-    /// for every struct or enum. Derives always written (`Clone`, `Debug`, `JsonSchema`, serde's)
-    /// are accepted and not repeated.
-    #[arg(short = 'D', long = "derive", value_name = "DERIVE", value_parser = parse_derive)]
-    derives: Vec<String>,
-    /// Drop `Default` from structs with a field that cannot default (a required date-time,
-    /// `Condition` or a type without `Default`), so `-D Default` compiles on any CRD.
-    #[arg(long)]
-    smart_derive_elision: bool,
-    /// Turn schema descriptions into doc comments (the default; kopium's `--docs`).
-    #[arg(short = 'd', long, conflicts_with = "no_docs")]
-    docs: bool,
-    /// Don't turn schema descriptions into doc comments.
-    #[arg(long)]
-    no_docs: bool,
-    /// Leave out status structs and the status subresource.
-    #[arg(long)]
-    no_status: bool,
-}
-
-/// How long to wait for the cluster to accept a connection, and for its answer.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const READ_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn parse_filter(s: &str) -> Result<VersionFilter, String> {
-    s.parse()
-}
-
-/// Checks a `--derive` value; it is parsed again for use (a `syn::Path` cannot cross threads).
-fn parse_derive(s: &str) -> Result<String, String> {
-    s.parse::<TypeDerive>()
-        .map(|_| s.to_owned())
-        .map_err(|err| err.to_string())
-}
+use args::{Cli, Command};
+use cluster::from_cluster;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -117,14 +38,35 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<()> {
-    let files = read_inputs(&cli.inputs)?;
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "kube-gen", &mut std::io::stdout());
+            return Ok(());
+        }
+        Some(Command::ListCrds { kubeconfig }) => {
+            for name in cluster::list_crds(kubeconfig.as_deref())? {
+                println!("{name}");
+            }
+            return Ok(());
+        }
+        None => {}
+    }
+    let inputs: Vec<PathBuf> = cli.inputs.iter().chain(&cli.filename).cloned().collect();
+    let files = read_inputs(&inputs)?;
     let cluster = if cli.from_cluster.is_empty() {
         Vec::new()
     } else {
         from_cluster(&cli.from_cluster, cli.kubeconfig.as_deref())?
     };
+    let filter = match &cli.api_version {
+        Some(version) => version
+            .parse::<VersionFilter>()
+            .map_err(anyhow::Error::msg)?,
+        None => cli.version_filter.clone(),
+    };
     let options = VersionOptions {
-        filter: cli.version_filter.clone(),
+        filter,
         derives: Vec::new(),
         no_status: cli.no_status,
     };
@@ -137,6 +79,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             .map(|d| d.parse::<TypeDerive>())
             .collect::<Result<_, _>>()?,
         smart_derive_elision: cli.smart_derive_elision,
+        hide_prelude: cli.hide_prelude,
+        elide: cli.elide.clone(),
     };
     match &cli.out_dir {
         Some(dir) => {
@@ -235,124 +179,6 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 fn read_file(path: &Path) -> anyhow::Result<Source> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     Ok(Source::from_bytes(path.display().to_string(), bytes)?)
-}
-
-/// The CRDs `names` from the cluster of `kubeconfig` (or the inferred one), as sources named
-/// `cluster:NAME`.
-fn from_cluster(names: &[String], kubeconfig: Option<&Path>) -> anyhow::Result<Vec<Source>> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(async {
-        let client = cluster_client(kubeconfig).await?;
-        let api = kube::Api::<CustomResourceDefinition>::all(client.client);
-        let mut sources = Vec::new();
-        for name in names {
-            let crd = api
-                .get(name)
-                .await
-                .map_err(|err| cluster_error(name, &client.url, err))?;
-            let text = serde_json::to_string_pretty(&as_applied(crd))?;
-            sources.push(Source {
-                name: format!("cluster:{name}"),
-                text,
-            });
-        }
-        Ok(sources)
-    })
-}
-
-struct ClusterClient {
-    client: kube::Client,
-    url: String,
-}
-
-async fn cluster_client(kubeconfig: Option<&Path>) -> anyhow::Result<ClusterClient> {
-    let mut config = match kubeconfig {
-        Some(path) => {
-            let file = kube::config::Kubeconfig::read_from(path).map_err(|err| {
-                let cause = root_cause(&err);
-                anyhow::anyhow!("{}: cannot read the kubeconfig: {cause}", path.display())
-            })?;
-            let options = kube::config::KubeConfigOptions::default();
-            kube::Config::from_custom_kubeconfig(file, &options)
-                .await
-                .map_err(|err| {
-                    let cause = root_cause(&err);
-                    anyhow::anyhow!("{}: unusable kubeconfig: {cause}", path.display())
-                })?
-        }
-        None => kube::Config::infer().await.map_err(|err| {
-            anyhow::anyhow!(
-                "no usable kubeconfig ($KUBECONFIG, ~/.kube/config or in-cluster): {}; \
-                 pass --kubeconfig PATH",
-                root_cause(&err)
-            )
-        })?,
-    };
-    config.connect_timeout = Some(CONNECT_TIMEOUT);
-    config.read_timeout = Some(READ_TIMEOUT);
-    let url = config.cluster_url.to_string();
-    let client = kube::Client::try_from(config)
-        .with_context(|| format!("cannot build a client for the cluster at {url}"))?;
-    Ok(ClusterClient { client, url })
-}
-
-/// One line saying why CRD `name` could not be read from the cluster at `url`.
-fn cluster_error(name: &str, url: &str, err: kube::Error) -> anyhow::Error {
-    let source = format!("cluster:{name}");
-    match err {
-        kube::Error::Api(status) if status.is_not_found() => anyhow::anyhow!(
-            "{source}: no CustomResourceDefinition `{name}` in the cluster at {url} \
-             (`kubectl get crds` lists them)"
-        ),
-        kube::Error::Api(status) if status.is_forbidden() => anyhow::anyhow!(
-            "{source}: forbidden to read CustomResourceDefinition `{name}` at {url}: {}",
-            status.message
-        ),
-        kube::Error::Api(status) => anyhow::anyhow!(
-            "{source}: the cluster at {url} answered {} {}: {}",
-            status.code,
-            status.reason,
-            status.message
-        ),
-        other => anyhow::anyhow!(
-            "{source}: cannot reach the cluster at {url}: {}",
-            root_cause(&other)
-        ),
-    }
-}
-
-/// The first line of the innermost error of `err`'s chain: client errors repeat their sources
-/// in their own messages (so the whole chain says the same thing three times), and YAML errors
-/// add a source snippet below.
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut err = err;
-    while let Some(source) = err.source() {
-        err = source;
-    }
-    let message = err.to_string();
-    message.lines().next().unwrap_or_default().trim().to_owned()
-}
-
-/// The CRD as it was applied: what the server adds to metadata and the status dropped.
-fn as_applied(crd: CustomResourceDefinition) -> serde_json::Value {
-    let mut annotations = crd.metadata.annotations.unwrap_or_default();
-    annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
-    let mut metadata = serde_json::json!({ "name": crd.metadata.name });
-    if let Some(labels) = crd.metadata.labels.filter(|l| !l.is_empty()) {
-        metadata["labels"] = serde_json::json!(labels);
-    }
-    if !annotations.is_empty() {
-        metadata["annotations"] = serde_json::json!(annotations);
-    }
-    serde_json::json!({
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": metadata,
-        "spec": crd.spec,
-    })
 }
 
 /// Writes every file through a temporary file next to it and renames them only once all are

@@ -161,3 +161,49 @@ fn usage_errors_exit_2_and_help_shows_examples() {
             .starts_with("kube-gen ")
     );
 }
+
+#[test]
+fn kopiums_options_work_as_kopium_spells_them() {
+    let out = kube_gen(
+        &[
+            "-f",
+            "artifacts/crd.yaml",
+            "--api-version",
+            "v1alpha1",
+            "--hide-prelude",
+            "-e",
+            "FooStatus",
+            "-A",
+            "-d",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.lines().any(|l| l.starts_with("use ")), "{text}");
+    assert!(text.contains("pub struct FooSpec"), "{text}");
+    assert!(!text.contains("pub struct FooStatus"), "elided: {text}");
+
+    let missing = kube_gen(&["-f", "artifacts/crd.yaml", "--api-version", "v2"], None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("the inputs have Foo/v1alpha1"));
+    let both = [
+        "artifacts/crd.yaml",
+        "--api-version",
+        "v1alpha1",
+        "--version-filter",
+        "all",
+    ];
+    assert_eq!(kube_gen(&both, None).status.code(), Some(2));
+
+    let completions = kube_gen(&["completions", "bash"], None);
+    assert_eq!(
+        completions.status.code(),
+        Some(0),
+        "{}",
+        stderr(&completions)
+    );
+    let script = String::from_utf8(completions.stdout).unwrap();
+    assert!(script.contains("complete -F _kube__gen"), "{script}");
+    assert!(script.contains("--smart-derive-elision"), "{script}");
+}

@@ -29,6 +29,12 @@ pub struct SourceOptions {
     /// Drop `Default` from structs with a field that cannot default (kopium's
     /// `--smart-derive-elision`), so `Default` can be asked for on any CRD.
     pub smart_derive_elision: bool,
+    /// Leave out the `use` lines (kopium's `--hide-prelude`), for code included where they
+    /// already are.
+    pub hide_prelude: bool,
+    /// Leave out the generated types of these names (kopium's `--elide`), to be written by
+    /// hand.
+    pub elide: Vec<String>,
 }
 
 impl Default for SourceOptions {
@@ -37,6 +43,8 @@ impl Default for SourceOptions {
             docs: true,
             derives: Vec::new(),
             smart_derive_elision: false,
+            hide_prelude: false,
+            elide: Vec::new(),
         }
     }
 }
@@ -183,7 +191,14 @@ fn items(version: &Version, options: &SourceOptions) -> TokenStream {
         // The root derives Default only over a spec that does.
         root.retain(|path| !is_default(path));
     }
-    let items = types.items.iter().map(|item| match item {
+    let shown = |item: &&Item| {
+        let name = match item {
+            Item::Struct(s) => &s.name,
+            Item::Enum(e) => &e.name,
+        };
+        !options.elide.contains(name)
+    };
+    let items = types.items.iter().filter(shown).map(|item| match item {
         Item::Struct(s) if s.name == types.spec => {
             let kube = kube_attrs(resource, &root);
             struct_item(s, quote!(CustomResource,), kube, &derives[&s.name], options)
@@ -191,6 +206,9 @@ fn items(version: &Version, options: &SourceOptions) -> TokenStream {
         Item::Struct(s) => struct_item(s, quote!(), quote!(), &derives[&s.name], options),
         Item::Enum(e) => enum_item(e, &derives[&e.name], options),
     });
+    if options.hide_prelude {
+        uses.clear();
+    }
     quote!(#(#uses)* #(#items)*)
 }
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Parser;
 use kube_gen_codegen::crd::{self, Source, Version, VersionFilter, VersionOptions};
-use kube_gen_codegen::emit::source::{self, SourceOptions, TypeDerive};
+use kube_gen_codegen::emit::source::{self, MapType, SourceOptions, TypeDerive};
 
 mod args;
 mod cluster;
@@ -81,6 +81,11 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         smart_derive_elision: cli.smart_derive_elision,
         hide_prelude: cli.hide_prelude,
         elide: cli.elide.clone(),
+        map_type: if cli.map_type == "HashMap" {
+            MapType::HashMap
+        } else {
+            MapType::BTreeMap
+        },
     };
     match &cli.out_dir {
         Some(dir) => {

@@ -149,6 +149,17 @@ fn main() {{
     }";
     cases.pass(case(&dir, "smart_derive_elision", &elided, main));
 
+    // --map-type HashMap: the maps of a real CRD (labels, requirements) are HashMaps
+    let hashed = generate(&[
+        "/work/shared/crds/karpenter/karpenter.sh_nodepools.yaml",
+        "--map-type",
+        "HashMap",
+    ]);
+    assert!(hashed.contains("HashMap<String,"), "maps are HashMaps");
+    let main = "fn main() { let _ = generated::__crds(); }";
+    let hashed = format!("{hashed}\n{}", crds_fn(&hashed));
+    cases.pass(case(&dir, "map_type_hash_map", &hashed, main));
+
     // property names and enum values that collide after case conversion, keywords, digits
     let fuzz_corpus = "kube-gen/fuzz/corpus/crd_to_rust";
     let colliding = generate(&[&format!("{fuzz_corpus}/colliding_names.yaml")]);

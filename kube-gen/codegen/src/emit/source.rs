@@ -35,6 +35,27 @@ pub struct SourceOptions {
     /// Leave out the generated types of these names (kopium's `--elide`), to be written by
     /// hand.
     pub elide: Vec<String>,
+    /// The Rust map for `additionalProperties` (kopium's `--map-type`).
+    pub map_type: MapType,
+}
+
+/// The Rust map generated for a schema's `additionalProperties`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MapType {
+    /// `std::collections::BTreeMap`: sorted keys, so output and diffs are stable.
+    #[default]
+    BTreeMap,
+    /// `std::collections::HashMap`.
+    HashMap,
+}
+
+impl MapType {
+    fn ident(self) -> proc_macro2::Ident {
+        match self {
+            MapType::BTreeMap => format_ident!("BTreeMap"),
+            MapType::HashMap => format_ident!("HashMap"),
+        }
+    }
 }
 
 impl Default for SourceOptions {
@@ -45,6 +66,7 @@ impl Default for SourceOptions {
             smart_derive_elision: false,
             hide_prelude: false,
             elide: Vec::new(),
+            map_type: MapType::BTreeMap,
         }
     }
 }
@@ -144,10 +166,21 @@ fn items(version: &Version, options: &SourceOptions) -> TokenStream {
             use serde::{Deserialize, Serialize};
         ),
     ];
-    if types.uses_map() {
-        uses.push(quote!(
-            use std::collections::BTreeMap;
-        ));
+    // Maps of `additionalProperties` are the chosen map; unknown fields kept by
+    // `#[serde(flatten)]` are always a BTreeMap.
+    let extra = types
+        .items
+        .iter()
+        .any(|i| matches!(i, Item::Struct(s) if s.extra_fields.is_some()));
+    let mut imported: Vec<proc_macro2::Ident> = Vec::new();
+    if extra {
+        imported.push(format_ident!("BTreeMap"));
+    }
+    if types.fields_use_map() && !imported.contains(&options.map_type.ident()) {
+        imported.push(options.map_type.ident());
+    }
+    for map in imported {
+        uses.push(quote!(use std::collections::#map;));
     }
     let meta = [(Type::Condition, "Condition"), (Type::Time, "Time")]
         .into_iter()
@@ -346,7 +379,7 @@ fn field(f: &Field, options: &SourceOptions) -> TokenStream {
     let json = &f.json_name;
     let (docs, description) = docs(f.doc.as_deref(), options);
     let rename = (f.name != f.json_name).then(|| quote!(#[serde(rename = #json)]));
-    let inner = ty(&f.ty);
+    let inner = ty(&f.ty, options.map_type);
     let mut schemars = Vec::new();
     let (serde, ty) = if f.is_option() && f.required {
         // Required but nullable (rook's `dataPools`): always written, `null` when `None`.
@@ -438,7 +471,7 @@ fn enum_item(e: &Enum, derives: &[syn::Path], options: &SourceOptions) -> TokenS
 }
 
 /// The tokens of a type.
-fn ty(t: &Type) -> TokenStream {
+fn ty(t: &Type, map: MapType) -> TokenStream {
     match t {
         Type::Bool => quote!(bool),
         Type::I32 => quote!(i32),
@@ -454,12 +487,13 @@ fn ty(t: &Type) -> TokenStream {
             quote!(#name)
         }
         Type::Vec(inner) => {
-            let inner = ty(inner);
+            let inner = ty(inner, map);
             quote!(Vec<#inner>)
         }
         Type::Map(inner) => {
-            let inner = ty(inner);
-            quote!(BTreeMap<String, #inner>)
+            let inner = ty(inner, map);
+            let map = map.ident();
+            quote!(#map<String, #inner>)
         }
     }
 }

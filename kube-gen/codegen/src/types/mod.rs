@@ -187,7 +187,13 @@ impl TypeSet {
         self.fields().any(|f| f.ty.mentions(t))
     }
 
-    /// Whether any field is a map or a struct keeps unknown fields (needs `BTreeMap`).
+    /// Whether any field's type is a map, or holds one.
+    pub fn fields_use_map(&self) -> bool {
+        self.fields().any(|f| f.ty.mentions_map())
+    }
+
+    /// Whether any field is a map (see [`fields_use_map`](Self::fields_use_map)) or a struct
+    /// keeps unknown fields in one.
     pub fn uses_map(&self) -> bool {
         self.fields().any(|f| f.ty.mentions_map())
             || self

@@ -94,6 +94,9 @@ pub(crate) struct Cli {
     /// Leave out the generated type of this name, to write it by hand (repeatable).
     #[arg(short = 'e', long, value_name = "NAME")]
     pub(crate) elide: Vec<String>,
+    /// Plain serde types: no `CustomResource` derive nor `#[kube(...)]` (so no root type).
+    #[arg(long)]
+    pub(crate) hide_kube: bool,
     /// The Rust map for `additionalProperties`.
     #[arg(long, value_name = "MAP", default_value = "BTreeMap", value_parser = ["BTreeMap", "HashMap"])]
     pub(crate) map_type: String,

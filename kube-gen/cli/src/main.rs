@@ -81,6 +81,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         smart_derive_elision: cli.smart_derive_elision,
         hide_prelude: cli.hide_prelude,
         elide: cli.elide.clone(),
+        hide_kube: cli.hide_kube,
         map_type: if cli.map_type == "HashMap" {
             MapType::HashMap
         } else {

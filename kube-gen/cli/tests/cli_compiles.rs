@@ -160,6 +160,19 @@ fn main() {{
     let hashed = format!("{hashed}\n{}", crds_fn(&hashed));
     cases.pass(case(&dir, "map_type_hash_map", &hashed, main));
 
+    // --hide-kube: plain serde and schemars types, no root type
+    let plain = generate(&["artifacts/crd.yaml", "--hide-kube"]);
+    assert!(
+        !plain.contains("CustomResource") && !plain.contains("#[kube("),
+        "{plain}"
+    );
+    let main = r##"fn main() {
+        let spec: generated::FooSpec =
+            serde_json::from_str(r#"{"deploymentName": "d", "replicas": 2}"#).unwrap();
+        assert_eq!(spec.deployment_name, "d");
+    }"##;
+    cases.pass(case(&dir, "hide_kube", &plain, main));
+
     // property names and enum values that collide after case conversion, keywords, digits
     let fuzz_corpus = "kube-gen/fuzz/corpus/crd_to_rust";
     let colliding = generate(&[&format!("{fuzz_corpus}/colliding_names.yaml")]);

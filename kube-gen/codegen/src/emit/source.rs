@@ -37,6 +37,9 @@ pub struct SourceOptions {
     pub elide: Vec<String>,
     /// The Rust map for `additionalProperties` (kopium's `--map-type`).
     pub map_type: MapType,
+    /// Plain serde types: no `CustomResource` derive, no `#[kube(...)]`, so no root type
+    /// (kopium's `--hide-kube`), for code that only reads or writes the spec.
+    pub hide_kube: bool,
 }
 
 /// The Rust map generated for a schema's `additionalProperties`.
@@ -67,6 +70,7 @@ impl Default for SourceOptions {
             hide_prelude: false,
             elide: Vec::new(),
             map_type: MapType::BTreeMap,
+            hide_kube: false,
         }
     }
 }
@@ -232,13 +236,16 @@ fn items(version: &Version, options: &SourceOptions) -> TokenStream {
         !options.elide.contains(name)
     };
     let items = types.items.iter().filter(shown).map(|item| match item {
-        Item::Struct(s) if s.name == types.spec => {
+        Item::Struct(s) if s.name == types.spec && !options.hide_kube => {
             let kube = kube_attrs(resource, &root);
             struct_item(s, quote!(CustomResource,), kube, &derives[&s.name], options)
         }
         Item::Struct(s) => struct_item(s, quote!(), quote!(), &derives[&s.name], options),
         Item::Enum(e) => enum_item(e, &derives[&e.name], options),
     });
+    if options.hide_kube {
+        uses.remove(0);
+    }
     if options.hide_prelude {
         uses.clear();
     }

@@ -107,22 +107,17 @@ async fn api_error(response: http::Response<Body>) -> kube::Result<http::Respons
 fn lines(body: Body) -> BoxStream<'static, kube::Result<String>> {
     struct State {
         body: Body,
-        buffer: BytesMut,
+        lines: LineBuffer,
         done: bool,
     }
     let state = State {
         body,
-        buffer: BytesMut::new(),
+        lines: LineBuffer::default(),
         done: false,
     };
     stream::unfold(state, |mut state| async move {
         loop {
-            if let Some(end) = state.buffer.iter().position(|&b| b == b'\n') {
-                let line = state.buffer.split_to(end + 1);
-                let line = &line[..end];
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
+            if let Some(line) = state.lines.next_line() {
                 let line = String::from_utf8(line.to_vec()).map_err(kube::Error::FromUtf8);
                 return Some((line, state));
             }
@@ -133,12 +128,12 @@ fn lines(body: Body) -> BoxStream<'static, kube::Result<String>> {
             match state.body.frame().await {
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
-                        state.buffer.extend_from_slice(&data);
+                        state.lines.push(&data);
                     }
                 }
                 Some(Err(error)) => {
                     state.done = true;
-                    state.buffer.clear();
+                    state.lines = LineBuffer::default();
                     return Some((Err(error), state));
                 }
                 None => state.done = true,
@@ -146,4 +141,59 @@ fn lines(body: Body) -> BoxStream<'static, kube::Result<String>> {
         }
     })
     .boxed()
+}
+
+/// Bytes received so far, handed out a line at a time.
+#[derive(Default)]
+struct LineBuffer {
+    buffer: BytesMut,
+    /// How much of `buffer` is known to hold no newline: a large event that arrives in many
+    /// frames is searched once, not again from its start after every frame.
+    scanned: usize,
+}
+
+impl LineBuffer {
+    fn push(&mut self, data: &[u8]) {
+        self.buffer.extend_from_slice(data);
+    }
+
+    /// The next complete line that is not blank, without its newline.
+    fn next_line(&mut self) -> Option<BytesMut> {
+        loop {
+            let from = self.scanned;
+            let Some(at) = self.buffer[from..].iter().position(|&b| b == b'\n') else {
+                self.scanned = self.buffer.len();
+                return None;
+            };
+            let mut line = self.buffer.split_to(from + at + 1);
+            line.truncate(from + at);
+            self.scanned = 0;
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                return Some(line);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineBuffer;
+
+    #[test]
+    fn lines_split_across_frames_come_out_whole_and_blank_ones_are_skipped() {
+        let mut lines = LineBuffer::default();
+        let mut out = Vec::new();
+        for frame in ["{\"a\"", ":1}\n\n  \n{\"b", "\":2}\n{\"c", "\":3}"] {
+            lines.push(frame.as_bytes());
+            while let Some(line) = lines.next_line() {
+                out.push(String::from_utf8(line.to_vec()).unwrap());
+            }
+        }
+        assert_eq!(out, [r#"{"a":1}"#, r#"{"b":2}"#]);
+        assert_eq!(
+            lines.scanned,
+            r#"{"c":3}"#.len(),
+            "the cut-off rest was searched once"
+        );
+    }
 }

@@ -119,30 +119,27 @@ impl<K: Resource + Send + 'static> Reflector<K> {
             let event = match timeout_at(silent_until, events.next()).await {
                 Ok(Some(event)) => event,
                 Ok(None) => break,
-                Err(_) if silent_until == deadline => {
-                    self.counters
-                        .silent_watches_dropped
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tracing::info!(
-                        informer = %self.name,
-                        %resource_version,
-                        ?server_timeout,
-                        "watch outlived its timeout; watching again"
-                    );
-                    return WatchEnd::Closed;
-                }
                 Err(_) => {
-                    self.counters
-                        .silent_watches_dropped
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     // Dropping the stream closes its connection; nothing is lost, the next
                     // watch starts where this one stopped.
-                    tracing::info!(
-                        informer = %self.name,
-                        %resource_version,
-                        ?idle,
-                        "watch delivered nothing; watching again"
-                    );
+                    self.counters
+                        .silent_watches_dropped
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if silent_until == deadline {
+                        tracing::info!(
+                            informer = %self.name,
+                            %resource_version,
+                            ?server_timeout,
+                            "watch outlived its timeout; watching again"
+                        );
+                    } else {
+                        tracing::info!(
+                            informer = %self.name,
+                            %resource_version,
+                            ?idle,
+                            "watch delivered nothing; watching again"
+                        );
+                    }
                     return WatchEnd::Closed;
                 }
             };

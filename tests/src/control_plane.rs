@@ -38,6 +38,13 @@ pub struct ClusterState {
     pub audit_log: PathBuf,
 }
 
+impl ClusterState {
+    /// kube-apiserver's socket address, for a proxy in front of it.
+    pub fn server_addr(&self) -> anyhow::Result<std::net::SocketAddr> {
+        Ok(self.server.trim_start_matches("https://").parse()?)
+    }
+}
+
 /// How to start a control plane.
 #[derive(Debug, Clone, Default)]
 pub struct StartOptions {

@@ -41,12 +41,7 @@ struct Link {
 impl Proxy {
     /// Starts a proxy to `cluster`'s apiserver.
     pub fn start(cluster: &TestCluster) -> anyhow::Result<Proxy> {
-        let upstream: SocketAddr = cluster
-            .control_plane()
-            .state()
-            .server
-            .trim_start_matches("https://")
-            .parse()?;
+        let upstream = cluster.control_plane().state().server_addr()?;
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let proxy = Proxy {
             addr: listener.local_addr()?,

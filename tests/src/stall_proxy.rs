@@ -75,12 +75,7 @@ struct Connection {
 impl StallProxy {
     /// Starts a proxy to `cluster`'s apiserver, forwarding everything.
     pub fn start(cluster: &TestCluster) -> anyhow::Result<StallProxy> {
-        let upstream: SocketAddr = cluster
-            .control_plane()
-            .state()
-            .server
-            .trim_start_matches("https://")
-            .parse()?;
+        let upstream = cluster.control_plane().state().server_addr()?;
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let proxy = StallProxy {
             addr: listener.local_addr()?,

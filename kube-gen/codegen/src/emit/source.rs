@@ -159,17 +159,20 @@ fn header(versions: &[Version]) -> String {
 /// The imports and types of one version.
 fn items(version: &Version, options: &SourceOptions) -> TokenStream {
     let types = &version.types;
-    let mut uses = vec![
-        quote!(
+    let mut uses = Vec::new();
+    if !options.hide_kube {
+        uses.push(quote!(
             use kube_gen::CustomResource;
-        ),
+        ));
+    }
+    uses.extend([
         quote!(
             use schemars::JsonSchema;
         ),
         quote!(
             use serde::{Deserialize, Serialize};
         ),
-    ];
+    ]);
     // Maps of `additionalProperties` are the chosen map; unknown fields kept by
     // `#[serde(flatten)]` are always a BTreeMap.
     let extra = types
@@ -243,9 +246,6 @@ fn items(version: &Version, options: &SourceOptions) -> TokenStream {
         Item::Struct(s) => struct_item(s, quote!(), quote!(), &derives[&s.name], options),
         Item::Enum(e) => enum_item(e, &derives[&e.name], options),
     });
-    if options.hide_kube {
-        uses.remove(0);
-    }
     if options.hide_prelude {
         uses.clear();
     }

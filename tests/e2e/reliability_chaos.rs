@@ -106,12 +106,19 @@ struct Replica {
     args: Vec<String>,
     kubeconfig: std::path::PathBuf,
     starts: u32,
-    /// RSS samples of the current process while it leads: (seconds into the soak, bytes).
-    tenure: Vec<(u64, u64)>,
-    tenures: Vec<Vec<(u64, u64)>>,
-    /// When the current process was first and last seen leading, and earlier such spans.
-    leading: Option<(SystemTime, SystemTime)>,
-    led: Vec<(SystemTime, SystemTime)>,
+    /// Samples of the current process while it leads, and of its earlier tenures.
+    tenure: Vec<Sample>,
+    tenures: Vec<Vec<Sample>>,
+}
+
+/// One look at a leading replica.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    /// Seconds into the soak.
+    at: u64,
+    when: SystemTime,
+    /// Its RSS in bytes, if it could be read.
+    rss: Option<u64>,
 }
 
 impl Replica {
@@ -148,8 +155,6 @@ impl Replica {
             starts: 1,
             tenure: Vec::new(),
             tenures: Vec::new(),
-            leading: None,
-            led: Vec::new(),
         })
     }
 
@@ -171,17 +176,16 @@ impl Replica {
         if !self.tenure.is_empty() {
             self.tenures.push(std::mem::take(&mut self.tenure));
         }
-        self.led.extend(self.leading.take());
     }
 
     /// Samples the process: leading or not, and its RSS while it leads.
     fn observe(&mut self, at: u64) {
         if self.leads() {
-            let now = SystemTime::now();
-            self.leading = Some((self.leading.map_or(now, |(since, _)| since), now));
-            if let Ok(rss) = self.process.rss_bytes() {
-                self.tenure.push((at, rss));
-            }
+            self.tenure.push(Sample {
+                at,
+                when: SystemTime::now(),
+                rss: self.process.rss_bytes().ok(),
+            });
         } else {
             self.end_tenure();
         }
@@ -391,8 +395,12 @@ async fn r14_two_replicas_survive_a_fault_every_20_seconds() -> anyhow::Result<(
     ];
     for (i, replica) in replicas.iter().enumerate() {
         let other = &users[1 - i];
-        for (from, to) in &replica.led {
-            let (from, to) = (Timestamp::try_from(*from)?, Timestamp::try_from(*to)?);
+        for tenure in &replica.tenures {
+            let (first, last) = (tenure[0], tenure[tenure.len() - 1]);
+            let (from, to) = (
+                Timestamp::try_from(first.when)?,
+                Timestamp::try_from(last.when)?,
+            );
             let stray: Vec<String> = writes
                 .iter()
                 .filter(|w| &w.user.username == other)
@@ -425,8 +433,11 @@ async fn r14_two_replicas_survive_a_fault_every_20_seconds() -> anyhow::Result<(
     let (mut early, mut late) = (0_u64, 0_u64);
     for replica in &replicas {
         for tenure in &replica.tenures {
-            let (first, last) = (tenure[0], tenure[tenure.len() - 1]);
-            let curve: Vec<String> = tenure
+            let rss: Vec<(u64, u64)> = tenure.iter().filter_map(|s| Some((s.at, s.rss?))).collect();
+            let (Some(&first), Some(&last)) = (rss.first(), rss.last()) else {
+                continue;
+            };
+            let curve: Vec<String> = rss
                 .iter()
                 .step_by(10)
                 .map(|(at, rss)| format!("{at} s {:.1}", mib(*rss)))
@@ -439,7 +450,7 @@ async fn r14_two_replicas_survive_a_fault_every_20_seconds() -> anyhow::Result<(
                 curve.join(", "),
                 mib(last.1)
             );
-            for (at, rss) in tenure {
+            for (at, rss) in &rss {
                 if *at < third {
                     early = early.max(*rss);
                 } else if *at >= seconds - third {

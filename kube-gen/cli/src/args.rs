@@ -100,7 +100,28 @@ pub(crate) struct Cli {
     /// The Rust map for `additionalProperties`.
     #[arg(long, value_name = "MAP", default_value = "BTreeMap", value_parser = ["BTreeMap", "HashMap"])]
     pub(crate) map_type: String,
-    /// kopium's `--auto` (docs and derived schemas): what kube-gen always does; accepted.
+    /// Use a generated struct for `metav1.Condition`-shaped arrays, not k8s-openapi's
+    /// `Condition`.
+    #[arg(long)]
+    pub(crate) no_condition: bool,
+    /// Use a generated struct for `corev1.ObjectReference`-shaped objects, not
+    /// k8s-openapi's `ObjectReference`.
+    #[arg(long)]
+    pub(crate) no_object_reference: bool,
+    /// Generate for schemas that are not quite structural: an array without `items` becomes
+    /// `Vec<serde_json::Value>`, an unknown type `serde_json::Value`, each with a warning.
+    #[arg(long)]
+    pub(crate) relaxed: bool,
+    /// Where the schema comes from: `derived` from the types (default), `manual` (you
+    /// implement `JsonSchema` for the root type) or `disabled` (no schema); the last two derive
+    /// no `JsonSchema` unless `-D JsonSchema` asks.
+    #[arg(long, value_name = "MODE", default_value = "derived", value_parser = ["derived", "manual", "disabled"])]
+    pub(crate) schema: String,
+    /// `#[derive(TypedBuilder)]` on every struct (needs the typed-builder crate); optional
+    /// fields may be left unset.
+    #[arg(short = 'b', long)]
+    pub(crate) builders: bool,
+    /// kopium's `--auto`: docs and `--schema derived`, what kube-gen does by default.
     #[arg(short = 'A', long)]
     pub(crate) auto: bool,
     #[command(subcommand)]

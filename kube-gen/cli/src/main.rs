@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use kube_gen_codegen::crd::{self, Source, Version, VersionFilter, VersionOptions};
 use kube_gen_codegen::emit::source::{self, MapType, SourceOptions, TypeDerive};
+use kube_gen_codegen::model::SchemaMode;
 
 mod args;
 mod cluster;
@@ -69,6 +70,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         filter,
         derives: Vec::new(),
         no_status: cli.no_status,
+        no_condition: cli.no_condition,
+        no_object_reference: cli.no_object_reference,
+        relaxed: cli.relaxed,
     };
     let versions = versions(&files, &cluster, &options)?;
     let options = SourceOptions {
@@ -87,6 +91,14 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         } else {
             MapType::BTreeMap
         },
+        // kopium's `--auto` implies `--schema derived`
+        schema: match cli.schema.as_str() {
+            _ if cli.auto => SchemaMode::Derived,
+            "manual" => SchemaMode::Manual,
+            "disabled" => SchemaMode::Disabled,
+            _ => SchemaMode::Derived,
+        },
+        builders: cli.builders,
     };
     match &cli.out_dir {
         Some(dir) => {
@@ -122,6 +134,9 @@ fn versions(
     for note in &selected.notes {
         eprintln!("{note}");
     }
+    for warning in &selected.warnings {
+        eprintln!("warning: {warning}");
+    }
     if let Some((last, rest)) = selected.errors.split_last() {
         for err in rest {
             eprintln!("error: {err}");
@@ -138,8 +153,8 @@ fn versions(
     Ok(selected.versions)
 }
 
-/// The inputs in order; a directory stands for its `*.yaml`, `*.yml` and `*.json` files
-/// (recursively, sorted by path).
+/// The inputs in order: `-` is stdin, the rest are read as the library's `Builder` reads them
+/// (a directory stands for its `*.yaml`, `*.yml` and `*.json` files, recursively, sorted).
 fn read_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
     let mut sources = Vec::new();
     for input in inputs {
@@ -149,42 +164,11 @@ fn read_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
                 .read_to_end(&mut bytes)
                 .context("<stdin>: cannot read")?;
             sources.push(Source::from_bytes("<stdin>", bytes)?);
-        } else if input.is_dir() {
-            let mut files = Vec::new();
-            collect_files(input, &mut files)?;
-            files.sort();
-            if files.is_empty() {
-                bail!("{}: no .yaml, .yml or .json files", input.display());
-            }
-            for file in files {
-                sources.push(read_file(&file)?);
-            }
         } else {
-            sources.push(read_file(input)?);
+            sources.extend(crd::read_input(input)?);
         }
     }
     Ok(sources)
-}
-
-fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let cannot_read = || format!("{}: cannot read the directory", dir.display());
-    for entry in std::fs::read_dir(dir).with_context(cannot_read)? {
-        let path = entry.with_context(cannot_read)?.path();
-        if path.is_dir() {
-            collect_files(&path, files)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        {
-            files.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn read_file(path: &Path) -> anyhow::Result<Source> {
-    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    Ok(Source::from_bytes(path.display().to_string(), bytes)?)
 }
 
 /// Writes every file through a temporary file next to it and renames them only once all are

@@ -173,6 +173,96 @@ fn main() {{
     }"##;
     cases.pass(case(&dir, "hide_kube", &plain, main));
 
+    // --builders: typed-builder builders; optional fields may be left unset
+    let built = generate(&["artifacts/crd.yaml", "-b"]);
+    let main = r#"fn main() {
+        let spec = generated::FooSpec::builder().deployment_name("d".to_owned()).build();
+        assert_eq!((spec.deployment_name.as_str(), spec.replicas), ("d", None));
+        let spec = generated::FooSpec::builder().deployment_name("d".to_owned()).replicas(2).build();
+        assert_eq!(spec.replicas, Some(2));
+        assert_eq!(generated::FooStatus::builder().build().available_replicas, 0);
+    }"#;
+    cases.pass(case(&dir, "builders", &built, main));
+
+    // --schema manual: no JsonSchema derived anywhere; the user's impl for the root is the schema
+    let manual = generate(&["artifacts/crd.yaml", "--schema", "manual"]);
+    assert!(
+        !manual.contains("JsonSchema") && !manual.contains("schemars("),
+        "{manual}"
+    );
+    let main = r#"impl schemars::JsonSchema for generated::Foo {
+        fn schema_name() -> std::borrow::Cow<'static, str> { "Foo".into() }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({"type": "object", "x-kubernetes-preserve-unknown-fields": true})
+        }
+    }
+    fn main() {
+        let crd = serde_json::to_value(generated::Foo::crd()).unwrap();
+        let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+        assert_eq!(schema["x-kubernetes-preserve-unknown-fields"], true, "{schema}");
+    }"#;
+    cases.pass(case(&dir, "schema_manual", &manual, main));
+
+    // --schema disabled, on a real CRD full of schemars attributes
+    let disabled = generate(&[
+        "/work/shared/crds/karpenter/karpenter.sh_nodepools.yaml",
+        "--schema",
+        "disabled",
+    ]);
+    assert!(
+        !disabled.contains("schemars("),
+        "no #[schemars] without JsonSchema"
+    );
+    let main = "fn main() { let _ = generated::__crds(); }";
+    let disabled = format!("{disabled}\n{}", crds_fn(&disabled));
+    cases.pass(case(&dir, "schema_disabled", &disabled, main));
+
+    // k8s-openapi's ObjectReference and Condition where the schema has their shape, generated
+    // structs with --no-object-reference --no-condition
+    let reports = "/work/shared/crds/kyverno/wgpolicyk8s.io_policyreports.yaml";
+    let references = generate(&[reports]);
+    assert!(references.contains("use k8s_openapi::api::core::v1::ObjectReference;"));
+    assert!(
+        references.contains("pub scope: Option<ObjectReference>"),
+        "{references}"
+    );
+    let main = r#"fn main() {
+        let _ = generated::__crds();
+        let report: generated::PolicyReport = serde_json::from_value(serde_json::json!({
+            "apiVersion": "wgpolicyk8s.io/v1alpha2", "kind": "PolicyReport",
+            "metadata": {"name": "r"}, "scope": {"kind": "Pod", "name": "p", "namespace": "n"},
+        })).unwrap();
+        let scope: &k8s_openapi::api::core::v1::ObjectReference = report.spec.scope.as_ref().unwrap();
+        assert_eq!(scope.kind.as_deref(), Some("Pod"));
+    }"#;
+    let references = format!("{references}\n{}", crds_fn(&references));
+    cases.pass(case(&dir, "object_reference", &references, main));
+    let generated_structs = generate(&[reports, "--no-object-reference", "--no-condition"]);
+    assert!(!generated_structs.contains("ObjectReference;"));
+    let main = "fn main() { let _ = generated::__crds(); let _ = generated::PolicyReportScope { \
+        api_version: None, field_path: None, kind: None, name: None, namespace: None, \
+        resource_version: None, uid: None }; }";
+    let generated_structs = format!("{generated_structs}\n{}", crds_fn(&generated_structs));
+    cases.pass(case(&dir, "no_object_reference", &generated_structs, main));
+    let artifacts = "/work/shared/crds/flux/source.toolkit.fluxcd.io_externalartifacts.yaml";
+    assert!(generate(&[artifacts]).contains("Vec<Condition>"));
+    let no_conditions = generate(&[artifacts, "--no-condition"]);
+    assert!(!no_conditions.contains("Condition>"), "{no_conditions}");
+    let main = "fn main() { let _ = generated::__crds(); }";
+    let no_conditions = format!("{no_conditions}\n{}", crds_fn(&no_conditions));
+    cases.pass(case(&dir, "no_condition", &no_conditions, main));
+
+    // --relaxed: what is not structural is JSON, and crd() is structural
+    let not_structural = "kube-gen/fuzz/corpus/crd_to_rust/not_structural.yaml";
+    let relaxed = generate(&[not_structural, "--relaxed"]);
+    let main = r#"fn main() {
+        let crd = serde_json::to_value(generated::Loose::crd()).unwrap();
+        let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+        assert_eq!(spec["properties"]["args"]["type"], "array", "{spec}");
+        assert!(spec["properties"]["odd"].get("type").is_none(), "{spec}");
+    }"#;
+    cases.pass(case(&dir, "relaxed", &relaxed, main));
+
     // property names and enum values that collide after case conversion, keywords, digits
     let fuzz_corpus = "kube-gen/fuzz/corpus/crd_to_rust";
     let colliding = generate(&[&format!("{fuzz_corpus}/colliding_names.yaml")]);

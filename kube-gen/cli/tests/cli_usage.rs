@@ -207,3 +207,41 @@ fn kopiums_options_work_as_kopium_spells_them() {
     assert!(script.contains("complete -F _kube__gen"), "{script}");
     assert!(script.contains("--smart-derive-elision"), "{script}");
 }
+
+#[test]
+fn relaxed_maps_what_is_not_structural_to_json_with_a_warning_each() {
+    // an array without `items` and a made-up type
+    let crd = "kube-gen/fuzz/corpus/crd_to_rust/not_structural.yaml";
+    let strict = kube_gen(&[crd], None);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(
+        stderr(&strict).contains("an array needs `items`"),
+        "{}",
+        stderr(&strict)
+    );
+
+    let relaxed = kube_gen(&[crd, "--relaxed"], None);
+    assert_eq!(relaxed.status.code(), Some(0), "{}", stderr(&relaxed));
+    let warnings = stderr(&relaxed);
+    let warnings: Vec<&str> = warnings.lines().collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: kube-gen/fuzz/corpus/crd_to_rust/not_structural.yaml:19:21: an array without `items`; generated as \
+             `Vec<serde_json::Value>` (--relaxed) \
+             (at .spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.args)",
+            "warning: kube-gen/fuzz/corpus/crd_to_rust/not_structural.yaml:20:20: unknown type `any` (expected object, array, string, integer, \
+             number or boolean); generated as `serde_json::Value` (--relaxed) \
+             (at .spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.odd)",
+        ]
+    );
+    let text = String::from_utf8(relaxed.stdout).unwrap();
+    assert!(
+        text.contains("pub args: Option<Vec<serde_json::Value>>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pub odd: Option<serde_json::Value>"),
+        "{text}"
+    );
+}

@@ -13,11 +13,15 @@
 //! - `crd` (feature `cli`): CRD YAML/JSON → model + schema, with file/line/JSON-path errors;
 //! - `types` (feature `cli`): OpenAPI v3 schema → the Rust type IR the CLI emits from;
 //! - `emit::source` (feature `cli`): model + type IR → a formatted Rust file;
+//! - `builder` (feature `cli`): `Builder`, the CLI's pipeline for build scripts (as
+//!   prost-build is for `.proto` files): CRDs → `OUT_DIR/crds.rs` for `include!`;
 //! - `runtime` (feature `runtime`): what generated code calls at run time — structural
 //!   schemas and `merge_crds` for multi-version CRDs.
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod builder;
 pub mod check;
 #[cfg(feature = "cli")]
 pub mod crd;
@@ -29,5 +33,7 @@ pub mod runtime;
 #[cfg(feature = "cli")]
 pub mod types;
 
+#[cfg(feature = "cli")]
+pub use builder::{Builder, GenerateError};
 #[cfg(feature = "runtime")]
 pub use runtime::{MergeError, merge_crds};

@@ -18,6 +18,7 @@ mod keys;
 mod model;
 mod node;
 mod normalize;
+mod read;
 mod select;
 mod validate;
 
@@ -28,6 +29,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 pub use model::{Version, VersionFilter, VersionOptions, versions};
 pub use node::{Document, MAX_DEPTH, Position};
 pub use normalize::normalize;
+pub use read::{ReadError, input_files, read_file, read_input};
 pub use select::{Selected, select};
 
 /// The stack to run [`load`], [`versions`] and the emitter on when inputs are untrusted.
@@ -173,6 +175,9 @@ pub enum ErrorKind {
     /// A schema node with no Rust mapping.
     #[error("cannot generate Rust for this schema: {0}")]
     Unmappable(String),
+    /// A schema node with no Rust mapping that `--relaxed` generated loosely (a warning).
+    #[error("{0}")]
+    Relaxed(String),
     /// A value the apiserver accepts but `#[derive(CustomResource)]` does not (a version named
     /// `stable`), so the generated code would not compile.
     #[error("#[derive(CustomResource)] would reject this value: {0}")]

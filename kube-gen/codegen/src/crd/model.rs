@@ -72,6 +72,15 @@ pub struct VersionOptions {
     pub derives: Vec<syn::Path>,
     /// Leave the status struct (and the status subresource) out.
     pub no_status: bool,
+    /// Generate a struct for arrays of the `metav1.Condition` shape instead of using
+    /// k8s-openapi's `Condition` (kopium's `--no-condition`).
+    pub no_condition: bool,
+    /// Generate a struct for objects of the `corev1.ObjectReference` shape instead of using
+    /// k8s-openapi's `ObjectReference` (kopium's `--no-object-reference`).
+    pub no_object_reference: bool,
+    /// Map what has no Rust type (an array without `items`, an unknown `type`) to
+    /// `serde_json::Value` with a warning instead of an error (kopium's `--relaxed`).
+    pub relaxed: bool,
 }
 
 /// One version to generate.
@@ -83,6 +92,8 @@ pub struct Version {
     pub resource: Resource,
     /// The spec, status and nested types.
     pub types: TypeSet,
+    /// What `relaxed` let through, each with its position and JSON path.
+    pub warnings: Vec<Error>,
 }
 
 /// The selected versions of `crd`, in the CRD's order.
@@ -132,15 +143,27 @@ pub fn versions(crd: &Crd, options: &VersionOptions) -> Result<Vec<Version>, Vec
         }
         // Spec and status are named after the root type (`PostgresqlSpec` for `postgresql`).
         let build = BuildOptions {
-            kind: crate::names::root_type_name(&spec.names.kind),
             status: !options.no_status,
+            conditions: !options.no_condition,
+            object_references: !options.no_object_reference,
+            relaxed: options.relaxed,
+            ..BuildOptions::new(crate::names::root_type_name(&spec.names.kind))
         };
         match types::build(schema, &build) {
             Ok(types) => {
+                let warnings = types
+                    .warnings
+                    .iter()
+                    .map(|w| {
+                        let at = format!("{pointer}{}", w.pointer);
+                        crd.error_at(&at, ErrorKind::Relaxed(w.message.clone()))
+                    })
+                    .collect();
                 let built = Version {
                     file: crd.file.clone(),
                     resource: resource(crd, version, &types, options),
                     types,
+                    warnings,
                 };
                 let rejected = super::keys::version(crd, index, &built);
                 if rejected.is_empty() {

@@ -12,6 +12,8 @@ pub struct Selected {
     pub notes: Vec<String>,
     /// Every error of every source, in input order.
     pub errors: Vec<Error>,
+    /// What `relaxed` let through, in input order (also in each version's `warnings`).
+    pub warnings: Vec<Error>,
     /// `Kind/version` of every version in the inputs, to say what a filter could have matched.
     pub available: Vec<String>,
 }
@@ -20,8 +22,13 @@ impl Selected {
     /// Drops line and column from every error: right for text the user never saw, such as a
     /// CRD read from a cluster.
     pub fn without_positions(mut self) -> Self {
-        for error in &mut self.errors {
+        for error in self.errors.iter_mut().chain(&mut self.warnings) {
             error.position = None;
+        }
+        for version in &mut self.versions {
+            for warning in &mut version.warnings {
+                warning.position = None;
+            }
         }
         self
     }
@@ -31,6 +38,7 @@ impl Selected {
         self.versions.extend(other.versions);
         self.notes.extend(other.notes);
         self.errors.extend(other.errors);
+        self.warnings.extend(other.warnings);
         self.available.extend(other.available);
         resolve_facades(&mut self.versions, &mut self.notes);
     }
@@ -124,7 +132,11 @@ pub fn select(sources: &[Source], options: &VersionOptions) -> Selected {
                     .map(|v| format!("{}/{}", spec.names.kind, v.name)),
             );
             match versions(crd, options) {
-                Ok(found) => out.versions.extend(found),
+                Ok(found) => {
+                    let warnings = found.iter().flat_map(|v| v.warnings.iter().cloned());
+                    out.warnings.extend(warnings);
+                    out.versions.extend(found);
+                }
                 Err(errors) => out.errors.extend(errors),
             }
         }

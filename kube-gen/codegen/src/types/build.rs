@@ -21,6 +21,7 @@ const RESERVED: &[&str] = &[
     "Condition",
     "Time",
     "IntOrString",
+    "ObjectReference",
     "Option",
     "Vec",
     "String",
@@ -43,6 +44,17 @@ const CONDITION_PROPERTIES: &[&str] = &[
 ];
 const CONDITION_REQUIRED: &[&str] = &["lastTransitionTime", "message", "reason", "status", "type"];
 
+/// The properties of `corev1.ObjectReference`, all optional strings.
+const OBJECT_REFERENCE_PROPERTIES: &[&str] = &[
+    "apiVersion",
+    "fieldPath",
+    "kind",
+    "name",
+    "namespace",
+    "resourceVersion",
+    "uid",
+];
+
 /// What [`build`] needs besides the schema.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -51,6 +63,29 @@ pub struct BuildOptions {
     pub kind: String,
     /// Generate the status struct when the schema has one.
     pub status: bool,
+    /// Map arrays of the `metav1.Condition` shape to k8s-openapi's `Condition` (kopium's
+    /// default; `--no-condition` turns it off).
+    pub conditions: bool,
+    /// Map objects of the `corev1.ObjectReference` shape to k8s-openapi's `ObjectReference`
+    /// (kopium's default; `--no-object-reference` turns it off).
+    pub object_references: bool,
+    /// Map what has no Rust type (an array without `items`, an unknown `type`) to
+    /// `serde_json::Value` with a warning instead of failing (kopium's `--relaxed`).
+    pub relaxed: bool,
+}
+
+impl BuildOptions {
+    /// The defaults for the root type `kind`: status, conditions and object references on,
+    /// not relaxed.
+    pub fn new(kind: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            status: true,
+            conditions: true,
+            object_references: true,
+            relaxed: false,
+        }
+    }
 }
 
 /// A schema node kube-gen can't turn into a Rust type.
@@ -72,6 +107,8 @@ pub fn build(root: &JSONSchemaProps, options: &BuildOptions) -> Result<TypeSet, 
         namer: Namer::reserving(RESERVED.iter().copied().chain([options.kind.as_str()])),
         items: Vec::new(),
         errors: Vec::new(),
+        warnings: Vec::new(),
+        options,
     };
     let properties = root.properties.as_ref();
     let spec_schema = properties.and_then(|p| p.get("spec"));
@@ -126,6 +163,7 @@ pub fn build(root: &JSONSchemaProps, options: &BuildOptions) -> Result<TypeSet, 
         status,
         root_fields: spec_schema.is_none(),
         items: builder.items.into_iter().flatten().collect(),
+        warnings: builder.warnings,
     })
 }
 
@@ -147,14 +185,17 @@ fn root_fields(root: &JSONSchemaProps) -> JSONSchemaProps {
     fields
 }
 
-struct Builder {
+struct Builder<'a> {
     namer: Namer,
     /// Items in pre-order; `None` is a slot reserved for a parent while its children build.
     items: Vec<Option<Item>>,
     errors: Vec<SchemaError>,
+    /// What `relaxed` let through.
+    warnings: Vec<SchemaError>,
+    options: &'a BuildOptions,
 }
 
-impl Builder {
+impl Builder<'_> {
     /// Adds `key: value` to the schema of the struct `name`.
     fn extend(&mut self, name: &str, key: &str, value: Value) {
         for item in self.items.iter_mut().flatten() {
@@ -172,6 +213,21 @@ impl Builder {
             pointer: pointer.to_owned(),
             message: message.into(),
         });
+    }
+
+    /// A node without a Rust mapping: `serde_json::Value` with a warning when relaxed, else
+    /// an error.
+    fn unmappable(&mut self, pointer: &str, message: impl Into<String>) -> Type {
+        let message = message.into();
+        if self.options.relaxed {
+            self.warnings.push(SchemaError {
+                pointer: pointer.to_owned(),
+                message: format!("{message}; generated as `serde_json::Value` (--relaxed)"),
+            });
+        } else {
+            self.error(pointer, message);
+        }
+        Type::Json
     }
 
     /// A struct for `schema` even without properties; returns its unique name.
@@ -245,6 +301,9 @@ impl Builder {
         let preserve = schema.x_kubernetes_preserve_unknown_fields == Some(true);
         let has_properties = schema.properties.as_ref().is_some_and(|p| !p.is_empty());
         match schema.type_.as_deref() {
+            Some("object") | None if self.options.object_references && is_object_reference(schema) => {
+                Type::ObjectReference
+            }
             Some("object") | None if has_properties => {
                 Type::Named(self.object(&nested_type_name(parent, json), schema, pointer))
             }
@@ -261,27 +320,32 @@ impl Builder {
             },
             None => Type::Json,
             Some("array") => match &schema.items {
-                Some(JSONSchemaPropsOrArray::Schema(items)) if is_condition(items) => {
+                Some(JSONSchemaPropsOrArray::Schema(items))
+                    if self.options.conditions && is_condition(items) =>
+                {
                     Type::Vec(Box::new(Type::Condition))
                 }
                 Some(JSONSchemaPropsOrArray::Schema(items)) => {
                     let pointer = format!("{pointer}/items");
                     Type::Vec(Box::new(self.ty(parent, json, items, &pointer)))
                 }
-                Some(JSONSchemaPropsOrArray::Schemas(_)) => {
-                    self.error(
-                        pointer,
-                        "tuple arrays (`items` as a list) have no Rust mapping",
-                    );
-                    Type::Json
+                Some(JSONSchemaPropsOrArray::Schemas(_)) => self.unmappable(
+                    pointer,
+                    "tuple arrays (`items` as a list) have no Rust mapping",
+                ),
+                None if self.options.relaxed => {
+                    self.warnings.push(SchemaError {
+                        pointer: pointer.to_owned(),
+                        message: "an array without `items`; generated as \
+                                  `Vec<serde_json::Value>` (--relaxed)"
+                            .to_owned(),
+                    });
+                    Type::Vec(Box::new(Type::Json))
                 }
-                None => {
-                    self.error(
-                        pointer,
-                        "an array needs `items` (a structural schema has them)",
-                    );
-                    Type::Json
-                }
+                None => self.unmappable(
+                    pointer,
+                    "an array needs `items` (a structural schema has them)",
+                ),
             },
             Some("string") => match string_enum(schema) {
                 Some(values) => Type::Named(self.string_enum(parent, json, schema, values)),
@@ -292,13 +356,10 @@ impl Builder {
             Some("integer") => Type::I64,
             Some("number") => Type::F64,
             Some("boolean") => Type::Bool,
-            Some(other) => {
-                self.error(
-                    pointer,
-                    format!("unknown type `{other}` (expected object, array, string, integer, number or boolean)"),
-                );
-                Type::Json
-            }
+            Some(other) => self.unmappable(
+                pointer,
+                format!("unknown type `{other}` (expected object, array, string, integer, number or boolean)"),
+            ),
         }
     }
 
@@ -360,7 +421,10 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
     if ty == Type::Json {
         // Said explicitly rather than left to the structural rewrite, which only marks
         // schemas without other keywords as free-form.
-        keep("type", schema.type_.clone().map(Value::String));
+        // Not a type the apiserver knows (`--relaxed` let it through): left out.
+        let known = ["object", "array", "string", "integer", "number", "boolean"];
+        let type_ = schema.type_.clone().filter(|t| known.contains(&t.as_str()));
+        keep("type", type_.map(Value::String));
         let preserve = schema.x_kubernetes_preserve_unknown_fields.filter(|p| *p);
         keep(PRESERVE, preserve.map(Value::Bool));
         let embedded = schema.x_kubernetes_embedded_resource.filter(|e| *e);
@@ -368,6 +432,20 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
     }
     if ty == Type::String {
         keep("format", schema.format.clone().map(Value::String));
+    }
+    if ty == Type::ObjectReference {
+        // k8s-openapi's schema says the types; the input's validations are kept.
+        let properties = schema.properties.as_ref();
+        let validated = serde_json::to_value(schema)
+            .ok()
+            .and_then(|v| v.as_object().map(inner::properties_are_validated))
+            .unwrap_or(false);
+        keep(
+            "properties",
+            properties
+                .filter(|_| validated)
+                .and_then(|p| serde_json::to_value(p).ok()),
+        );
     }
     if ty == Type::IntOrString {
         // Quantities say `pattern` (and some `type: string`), which the type does not.
@@ -539,6 +617,23 @@ fn is_condition(items: &JSONSchemaProps) -> bool {
         && CONDITION_REQUIRED
             .iter()
             .all(|k| properties.contains_key(*k) && required.contains(k))
+}
+
+/// Whether `schema` has exactly the shape of `corev1.ObjectReference`: its seven properties,
+/// each a plain string, none required.
+fn is_object_reference(schema: &JSONSchemaProps) -> bool {
+    let Some(properties) = &schema.properties else {
+        return false;
+    };
+    properties.len() == OBJECT_REFERENCE_PROPERTIES.len()
+        && schema.required.as_ref().is_none_or(Vec::is_empty)
+        && schema.x_kubernetes_preserve_unknown_fields != Some(true)
+        && properties.iter().all(|(name, property)| {
+            OBJECT_REFERENCE_PROPERTIES.contains(&name.as_str())
+                && property.type_.as_deref() == Some("string")
+                && property.format.is_none()
+                && property.enum_.is_none()
+        })
 }
 
 #[cfg(test)]

@@ -15,10 +15,7 @@ fn spec(properties: Value, required: &[&str]) -> TypeSet {
 /// Builds the types of the root schema `root` of kind `Foo`, with its status.
 fn root(root: Value) -> TypeSet {
     let root: JSONSchemaProps = serde_json::from_value(root).unwrap();
-    let options = BuildOptions {
-        kind: "Foo".into(),
-        status: true,
-    };
+    let options = BuildOptions::new("Foo");
     build(&root, &options).unwrap()
 }
 
@@ -206,10 +203,7 @@ fn a_preserved_object_without_properties_keeps_everything_as_such() {
         &serde_json::from_value(json!({"type": "object", "properties": {
             "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}))
         .unwrap(),
-        &BuildOptions {
-            kind: "Foo".into(),
-            status: true,
-        },
+        &BuildOptions::new("Foo"),
     )
     .unwrap();
     let Item::Struct(spec) = &types.items[0] else {
@@ -285,6 +279,101 @@ fn standard_conditions_become_k8s_conditions_and_others_do_not() {
     );
 }
 
+/// The type of property `x` of the spec, built with `options`.
+fn ty_with(schema: Value, options: &BuildOptions) -> Result<Type, Vec<SchemaError>> {
+    let root: JSONSchemaProps = serde_json::from_value(json!({"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {"x": schema}, "required": ["x"]}}}))
+    .unwrap();
+    let types = build(&root, options)?;
+    Ok(field_of(&types, "FooSpec", "x").ty.clone())
+}
+
+#[test]
+fn object_references_become_k8s_object_references_unless_turned_off() {
+    let string = json!({"type": "string"});
+    let names = [
+        "apiVersion",
+        "fieldPath",
+        "kind",
+        "name",
+        "namespace",
+        "resourceVersion",
+        "uid",
+    ];
+    let properties: serde_json::Map<String, Value> = names
+        .iter()
+        .map(|n| ((*n).to_owned(), string.clone()))
+        .collect();
+    let reference = json!({"type": "object", "properties": properties,
+        "x-kubernetes-map-type": "atomic"});
+    assert_eq!(ty(reference.clone()), Type::ObjectReference);
+    let list = json!({"type": "array", "items": reference});
+    assert_eq!(ty(list), Type::Vec(Box::new(Type::ObjectReference)));
+    let off = BuildOptions {
+        object_references: false,
+        ..BuildOptions::new("Foo")
+    };
+    assert_eq!(
+        ty_with(reference.clone(), &off).unwrap(),
+        Type::Named("FooSpecX".into())
+    );
+    // one property short, one required, or one not a string: a struct of its own
+    let mut short = reference.clone();
+    short["properties"].as_object_mut().unwrap().remove("uid");
+    let mut required = reference.clone();
+    required["required"] = json!(["name"]);
+    let mut typed = reference;
+    typed["properties"]["uid"] = json!({"type": "integer"});
+    for other in [short, required, typed] {
+        assert_eq!(ty(other), Type::Named("FooSpecX".into()));
+    }
+}
+
+#[test]
+fn no_condition_generates_a_struct_for_conditions() {
+    let standard = json!({"type": "object", "required": ["lastTransitionTime", "message", "reason", "status", "type"],
+        "properties": {"lastTransitionTime": {"type": "string", "format": "date-time"}, "message": {"type": "string"},
+        "reason": {"type": "string"}, "status": {"type": "string"}, "type": {"type": "string"}}});
+    let off = BuildOptions {
+        conditions: false,
+        ..BuildOptions::new("Foo")
+    };
+    assert_eq!(
+        ty_with(json!({"type": "array", "items": standard}), &off).unwrap(),
+        Type::Vec(Box::new(Type::Named("FooSpecX".into())))
+    );
+}
+
+#[test]
+fn relaxed_turns_unmappable_nodes_into_json_with_warnings() {
+    let relaxed = BuildOptions {
+        relaxed: true,
+        ..BuildOptions::new("Foo")
+    };
+    let strict = BuildOptions::new("Foo");
+    for (schema, loose) in [
+        (json!({"type": "array"}), Type::Vec(Box::new(Type::Json))),
+        (json!({"type": "any"}), Type::Json),
+        (
+            json!({"type": "array", "items": [{"type": "string"}]}),
+            Type::Json,
+        ),
+    ] {
+        assert!(ty_with(schema.clone(), &strict).is_err(), "{schema}");
+        assert_eq!(
+            ty_with(schema.clone(), &relaxed).unwrap(),
+            loose,
+            "{schema}"
+        );
+    }
+    let root: JSONSchemaProps = serde_json::from_value(json!({"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {"a": {"type": "array"}}}}}))
+    .unwrap();
+    let warnings = build(&root, &relaxed).unwrap().warnings;
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].pointer, "/properties/spec/properties/a");
+}
+
 #[test]
 fn keywords_invalid_names_and_case_collisions_are_renamed() {
     let types = spec(
@@ -333,14 +422,7 @@ fn unmappable_nodes_are_all_reported_with_their_pointer() {
         "properties": {"a": {"type": "array"}, "b": {"type": "wat"}}}}}),
     )
     .unwrap();
-    let errors = build(
-        &root,
-        &BuildOptions {
-            kind: "Foo".into(),
-            status: true,
-        },
-    )
-    .unwrap_err();
+    let errors = build(&root, &BuildOptions::new("Foo")).unwrap_err();
     let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
     assert_eq!(
         pointers,

@@ -90,15 +90,18 @@ fn says_more(ty: &Type, schema: &Value) -> bool {
         Type::Time => extra(&["type", "format"]),
         Type::IntOrString => extra(&["x-kubernetes-int-or-string", "anyOf"]),
         Type::Json => !object.keys().all(|k| k == "description"),
-        Type::Condition => condition_is_validated(object),
+        // k8s-openapi's schemas of these say no more than types and `required`
+        Type::Condition | Type::ObjectReference => {
+            extra(&["type", "properties", "required"]) || properties_are_validated(object)
+        }
         Type::Named(_) => false,
     }
 }
 
-/// Whether a `metav1.Condition`-shaped schema validates its properties (kubebuilder's
-/// markers on the Go type add `maxLength`, `pattern`, `enum`, ...), which k8s-openapi's
-/// `Condition` schema does not.
-fn condition_is_validated(object: &Map<String, Value>) -> bool {
+/// Whether a `metav1.Condition`- or `corev1.ObjectReference`-shaped schema validates its
+/// properties (kubebuilder's markers on the Go type add `maxLength`, `pattern`, `enum`, ...),
+/// which k8s-openapi's schema of the type does not.
+pub(super) fn properties_are_validated(object: &Map<String, Value>) -> bool {
     let plain = ["type", "format", "description"];
     object
         .get("properties")

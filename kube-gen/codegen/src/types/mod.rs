@@ -27,6 +27,8 @@ pub struct TypeSet {
     pub root_fields: bool,
     /// Every struct and enum, the spec first, in depth-first order of the schema.
     pub items: Vec<Item>,
+    /// Nodes without a Rust mapping that `relaxed` turned into `serde_json::Value`.
+    pub warnings: Vec<SchemaError>,
 }
 
 /// One generated type.
@@ -153,6 +155,8 @@ pub enum Type {
     Json,
     /// k8s-openapi's `Condition`, for arrays of the standard condition shape.
     Condition,
+    /// k8s-openapi's `ObjectReference`, for objects of exactly its shape.
+    ObjectReference,
     /// A generated struct or enum of the set.
     Named(String),
     /// `Vec<T>`.

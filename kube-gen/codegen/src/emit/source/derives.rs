@@ -85,22 +85,24 @@ pub(super) enum Kind {
 }
 
 /// What the emitter derives on every type itself (`CustomResource` on the spec too).
-const ALWAYS: [&str; 6] = [
+const ALWAYS: [&str; 5] = [
     "Serialize",
     "Deserialize",
     "Clone",
     "Debug",
-    "JsonSchema",
     "CustomResource",
 ];
 
 /// The extra derives for one type: `global` (from the model) and each of `asked` that targets
-/// it, in order, without duplicates and without what the emitter always derives.
+/// it, in order, without duplicates and without what the emitter always derives. `JsonSchema`
+/// is always derived when the schema is (`derived_schema`); otherwise it is derived where
+/// asked, except on the root, whose schema `#[kube(schema)]` then says is manual or disabled.
 pub(super) fn for_type(
     name: &str,
     kind: Kind,
     global: &[syn::Path],
     asked: &[TypeDerive],
+    derived_schema: bool,
 ) -> Vec<syn::Path> {
     let targeted = asked.iter().filter(|d| match &d.target {
         DeriveTarget::All => true,
@@ -111,7 +113,11 @@ pub(super) fn for_type(
     let mut out: Vec<syn::Path> = Vec::new();
     for path in global.iter().chain(targeted.map(|d| &d.path)) {
         let last = path.segments.last().map(|s| s.ident.to_string());
-        if last.is_some_and(|last| ALWAYS.contains(&last.as_str())) {
+        let always = |last: &str| {
+            ALWAYS.contains(&last)
+                || (last == "JsonSchema" && (derived_schema || kind == Kind::Root))
+        };
+        if last.is_some_and(|last| always(&last)) {
             continue;
         }
         if !out.contains(path) {
@@ -189,15 +195,15 @@ mod tests {
             "Foo=typed_builder::TypedBuilder",
         ]);
         assert_eq!(
-            names(&for_type("FooSpec", Kind::Struct, &[], &asked)),
+            names(&for_type("FooSpec", Kind::Struct, &[], &asked, true)),
             ["PartialEq", "Default", "Hash"]
         );
         assert_eq!(
-            names(&for_type("FooMode", Kind::Enum, &[], &asked)),
+            names(&for_type("FooMode", Kind::Enum, &[], &asked, true)),
             ["PartialEq", "Eq", "Copy"]
         );
         assert_eq!(
-            names(&for_type("Foo", Kind::Root, &[], &asked)),
+            names(&for_type("Foo", Kind::Root, &[], &asked, true)),
             ["PartialEq", "typed_builder::TypedBuilder"]
         );
     }
@@ -214,7 +220,16 @@ mod tests {
             "@struct=PartialEq",
         ]);
         assert_eq!(
-            names(&for_type("FooSpec", Kind::Struct, &global, &asked)),
+            names(&for_type("FooSpec", Kind::Struct, &global, &asked, true)),
+            ["PartialEq"]
+        );
+        // Without a derived schema, `JsonSchema` goes where asked, but never on the root.
+        assert_eq!(
+            names(&for_type("FooSpec", Kind::Struct, &global, &asked, false)),
+            ["PartialEq", "JsonSchema", "schemars::JsonSchema"]
+        );
+        assert_eq!(
+            names(&for_type("Foo", Kind::Root, &global, &asked, false)),
             ["PartialEq"]
         );
     }

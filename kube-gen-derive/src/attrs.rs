@@ -75,6 +75,9 @@ pub(crate) struct KubeAttrs {
     pub(crate) root_attrs: Vec<Meta>,
     #[darling(default, with = |m| string(m, "\"A Foo.\"").map(Some))]
     pub(crate) doc: Option<LitStr>,
+    /// A JSON merge patch applied to the root schema (ours; what the CLI writes).
+    #[darling(default, with = |m| values::json_object(m).map(Some))]
+    pub(crate) schema_patch: Option<LitStr>,
     #[darling(default, with = |m| nested::crates(m).map(Some))]
     pub(crate) crates: Option<CrateOverrides>,
     /// Client-side CEL validation methods (kube's `cel` feature).

@@ -188,6 +188,7 @@ mod values;
 /// | `derive = "PartialEq"` (*many*) | extra derive on the root type |
 /// | `attr = "allow(deprecated)"` (*many*) | extra attribute on the root type, after its derives; not `derive`, `serde` or `schemars`, which the derive writes itself |
 /// | `doc = "..."` | doc comment of the root type, and the root schema's description |
+/// | `schema_patch = r#"{"title": null}"#` | a JSON merge patch (RFC 7386) applied to the root schema in `crd()`, after the derived schema and before the `validation` rules: objects merge, `null` removes a key (ours: the CLI uses it to keep the input's root `title`, `description`, `required` and `apiVersion`/`kind`/`metadata` properties); must be a JSON object |
 /// | `crates(kube_gen = ::kube_gen, kube = ..., kube_core = ..., k8s_openapi = ..., serde = ..., serde_json = ..., schemars = ..., std = ...)` | crate paths the generated code uses, each a path or a string (`kube_core = "::kube::core"`); by default everything goes through `::kube_gen`'s re-exports (`kube_core` through `kube`), so `kube-gen` is the only dependency you need. Overrides must be the same versions kube-gen uses. `serde_json` is accepted for kube-derive's sake and not used |
 /// | `facades` or `facades = false` | the typed facades `FooClient`, `FooLister` and `FooInformer` (see [Facades](#facades)); off by default |
 ///

@@ -52,6 +52,21 @@ pub(crate) fn string(meta: &Meta, example: &str) -> Result<LitStr> {
     }
 }
 
+/// A string literal holding a JSON object (`schema_patch = r#"{"title": null}"#`).
+pub(crate) fn json_object(meta: &Meta) -> Result<LitStr> {
+    let lit = string(meta, "r#\"{\"title\": null}\"#")?;
+    match serde_json::from_str::<serde_json::Value>(&lit.value()) {
+        Ok(serde_json::Value::Object(_)) => Ok(lit),
+        Ok(_) => {
+            let message = format!("`{}` must be a JSON object (a JSON merge patch)", key(meta));
+            Err(Error::custom(message).with_span(&lit))
+        }
+        Err(err) => {
+            Err(Error::custom(format!("`{}` is not JSON: {err}", key(meta))).with_span(&lit))
+        }
+    }
+}
+
 /// A string literal that must pass `check` (the apiserver's naming rules, JSON paths, ...).
 pub(crate) fn checked(
     meta: &Meta,

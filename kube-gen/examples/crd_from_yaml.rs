@@ -123,7 +123,11 @@ fn describe(obj: &Foo) -> String {
         .spec
         .replicas
         .map_or("default".into(), |n| n.to_string());
-    let available = obj.status.as_ref().map_or(0, |s| s.available_replicas);
+    let available = obj
+        .status
+        .as_ref()
+        .and_then(|s| s.available_replicas)
+        .unwrap_or(0);
     format!(
         "deployment {}, replicas {replicas}, available {available}",
         obj.spec.deployment_name

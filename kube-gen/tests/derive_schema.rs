@@ -418,3 +418,37 @@ fn kube_schema_specs_keep_their_x_kube_rules_and_root_rules_may_be_expressions()
     );
     assert_eq!(spec["properties"]["zones"]["x-kubernetes-list-type"], "set");
 }
+
+mod patched {
+    use super::*;
+
+    /// What the CLI writes to give the root schema the input CRD's title, description,
+    /// `required` and `apiVersion`/`kind`/`metadata` properties.
+    #[derive(kube_gen::CustomResource, Serialize, Deserialize, Clone, Debug, JsonSchema)]
+    #[kube(group = "example.com", version = "v1", kind = "Patched")]
+    #[kube(validation = "has(self.spec)")]
+    #[kube(schema_patch = r#"{"title": null, "description": "Patched things. ",
+        "required": ["metadata", "spec"], "properties": {"kind": {"type": "string",
+        "description": "The kind."}, "metadata": {"type": "object"}}}"#)]
+    pub struct PatchedSpec {
+        pub size: i64,
+    }
+}
+
+#[test]
+fn schema_patch_is_merged_into_the_root_schema_before_the_root_rules() {
+    let schema = schema_of(&patched::Patched::crd());
+    assert!(schema.get("title").is_none(), "{schema}");
+    assert_eq!(schema["description"], "Patched things. ");
+    assert_eq!(schema["required"], json!(["metadata", "spec"]));
+    assert_eq!(
+        schema["properties"]["kind"],
+        json!({"type": "string", "description": "The kind."})
+    );
+    assert_eq!(schema["properties"]["metadata"], json!({"type": "object"}));
+    assert_eq!(schema["properties"]["spec"]["type"], "object");
+    assert_eq!(
+        schema["x-kubernetes-validations"],
+        json!([{"rule": "has(self.spec)"}])
+    );
+}

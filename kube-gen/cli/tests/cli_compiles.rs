@@ -180,7 +180,7 @@ fn main() {{
         assert_eq!((spec.deployment_name.as_str(), spec.replicas), ("d", None));
         let spec = generated::FooSpec::builder().deployment_name("d".to_owned()).replicas(2).build();
         assert_eq!(spec.replicas, Some(2));
-        assert_eq!(generated::FooStatus::builder().build().available_replicas, 0);
+        assert_eq!(generated::FooStatus::builder().build().available_replicas, None);
     }"#;
     cases.pass(case(&dir, "builders", &built, main));
 

@@ -55,6 +55,10 @@ pub struct Resource {
     pub facades: bool,
     /// Doc comment of the root type; a generic sentence when `None`.
     pub doc: Option<String>,
+    /// A JSON merge patch (RFC 7386, as JSON text) applied to the root schema in `crd()`:
+    /// what no Rust type says at the root (the CLI's root `title`, `description`, `required`
+    /// and `apiVersion`/`kind`/`metadata` properties).
+    pub schema_patch: Option<String>,
     /// Paths of the crates the generated code refers to.
     pub crates: Crates,
 }
@@ -335,6 +339,7 @@ impl Resource {
             attrs: Vec::new(),
             facades: false,
             doc: None,
+            schema_patch: None,
             crates: Crates::default(),
         }
     }

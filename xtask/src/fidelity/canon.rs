@@ -100,33 +100,51 @@ fn strip(schema: &mut Value) {
     {
         node.remove("properties");
     }
-    // The apiserver reads bounds as float64: `9223372036854775807` and `9.223372036854776e18`
-    // are the same bound.
+    float_bound_node(node);
+    subschemas(node).into_iter().for_each(strip);
+}
+
+/// Writes every `minimum`, `maximum` and `multipleOf` as the float64 it is, recursively: the
+/// one rewrite of the strict check. k8s-openapi's `JSONSchemaProps` (which `crd()` returns)
+/// holds these bounds as `f64`, as the apiserver's Go type holds them as `float64`, so `0` is
+/// written back as `0.0` and `9223372036854775000` as `9.223372036854775e18`: the same numbers.
+pub fn float_bounds(schema: &mut Value) {
+    let Some(node) = schema.as_object_mut() else {
+        return;
+    };
+    float_bound_node(node);
+    subschemas(node).into_iter().for_each(float_bounds);
+}
+
+fn float_bound_node(node: &mut Map<String, Value>) {
     for key in ["minimum", "maximum", "multipleOf"] {
         let bound = node.get(key).and_then(Value::as_f64);
         if let Some(bound) = bound.and_then(serde_json::Number::from_f64) {
             node.insert(key.to_owned(), Value::Number(bound));
         }
     }
+}
+
+/// The direct subschemas of a schema node (not the values of `default`, `enum` or `example`,
+/// which are data).
+fn subschemas(node: &mut Map<String, Value>) -> Vec<&mut Value> {
+    let mut out = Vec::new();
     for (key, value) in node.iter_mut() {
-        match key.as_str() {
-            "properties" | "patternProperties" | "definitions" => {
-                if let Some(map) = value.as_object_mut() {
-                    map.values_mut().for_each(strip);
-                }
+        match (key.as_str(), value) {
+            ("properties" | "patternProperties" | "definitions", Value::Object(map)) => {
+                out.extend(map.values_mut());
             }
-            "items" | "additionalProperties" | "not" => match value {
-                Value::Array(items) => items.iter_mut().for_each(strip),
-                other => strip(other),
-            },
-            "anyOf" | "oneOf" | "allOf" => {
-                if let Some(items) = value.as_array_mut() {
-                    items.iter_mut().for_each(strip);
-                }
+            (
+                "items" | "additionalProperties" | "not" | "anyOf" | "oneOf" | "allOf",
+                Value::Array(items),
+            ) => {
+                out.extend(items.iter_mut());
             }
+            ("items" | "additionalProperties" | "not", other) => out.push(other),
             _ => {}
         }
     }
+    out
 }
 
 fn is_int_or_string_any_of(any_of: &Value) -> bool {
@@ -206,6 +224,20 @@ fn short(value: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn float_bounds_rewrites_only_the_bounds_and_everywhere() {
+        let mut schema = json!({"properties": {"n": {"type": "integer", "minimum": 0,
+            "maximum": 9223372036854775000_u64, "default": 0, "enum": [1, 2]}},
+            "items": {"multipleOf": 2}});
+        float_bounds(&mut schema);
+        assert_eq!(
+            schema,
+            json!({"properties": {"n": {"type": "integer", "minimum": 0.0,
+                "maximum": 9.223372036854775e18, "default": 0, "enum": [1, 2]}},
+                "items": {"multipleOf": 2.0}})
+        );
+    }
 
     #[test]
     fn empty_properties_and_the_spelling_of_bounds_are_not_compared() {

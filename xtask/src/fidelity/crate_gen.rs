@@ -310,6 +310,8 @@ fn main() {
         report(check, "schema", schema);
         let round_trip = guarded(|| (check.round_trip)(check.sample));
         report(check, "round-trip", round_trip);
+        let strict = guarded(|| strict(check));
+        report(check, "strict-schema", strict);
     }
 }
 
@@ -353,6 +355,25 @@ fn schema(check: &Check) -> Result<(), Vec<String>> {
         Ok(())
     } else {
         Err(canon::diff(&expected, &actual, 40))
+    }
+}
+
+/// The derived schema of the version against the input's as they are, but for the float64
+/// bounds (`canon::float_bounds`).
+fn strict(check: &Check) -> Result<(), Vec<String>> {
+    let crd = (check.crd_fn)();
+    let derived = crd.spec.versions[0]
+        .schema
+        .as_ref()
+        .and_then(|s| s.open_api_v3_schema.as_ref());
+    let mut actual = serde_json::to_value(derived).map_err(|e| vec![e.to_string()])?;
+    let mut expected: Value = serde_json::from_str(check.schema).map_err(|e| vec![e.to_string()])?;
+    canon::float_bounds(&mut actual);
+    canon::float_bounds(&mut expected);
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(canon::diff(&expected, &actual, usize::MAX))
     }
 }
 

@@ -119,7 +119,7 @@ fn check_project(
         ));
     }
     for (file, crd, version) in &generated.blocked {
-        for check in [Check::Schema, Check::RoundTrip] {
+        for check in Check::PER_VERSION {
             records.push(Record {
                 check,
                 file: file.clone(),
@@ -150,7 +150,7 @@ fn check_project(
     let run = run_started.elapsed();
     for unit in &generated.units {
         let compiled = compiled.iter().any(|u| same_unit(u, unit));
-        for check in [Check::Schema, Check::RoundTrip] {
+        for check in Check::PER_VERSION {
             let key = (
                 unit.file.clone(),
                 unit.crd.clone(),

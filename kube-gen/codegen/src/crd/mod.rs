@@ -288,7 +288,13 @@ pub fn load(source: &Source) -> Result<Loaded, Error> {
 
 /// The document as a typed CRD, or the JSON pointer of the node that doesn't fit and why.
 fn typed(document: &Document) -> Result<CustomResourceDefinition, (String, String)> {
+    use serde::Deserialize;
     use serde_path_to_error::Segment;
+    // The same deserializer without tracking the path, which only an error needs: on one,
+    // deserialize again through `serde_path_to_error` for the path.
+    if let Ok(crd) = CustomResourceDefinition::deserialize(&document.value) {
+        return Ok(crd);
+    }
     serde_path_to_error::deserialize(&document.value).map_err(|err| {
         let mut pointer = String::new();
         for segment in err.path().iter() {

@@ -4,7 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinitionVersion;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSONSchemaProps;
 use proc_macro2::Span;
+use serde_json::Value;
 use syn::Ident;
 
 use super::{Crd, Error, ErrorKind};
@@ -285,5 +287,44 @@ fn resource(
     // them off for kinds whose facade names another generated type.
     resource.facades = true;
     resource.doc = schema.and_then(|s| s.description.clone());
+    let root_type = resource.root().to_string();
+    resource.schema_patch = schema.and_then(|s| root_patch(s, types, &root_type));
     resource
+}
+
+/// The JSON merge patch that turns the root schema the derive makes (a `title`, the doc as
+/// `description`, `required: [spec]`, no `apiVersion`/`kind`/`metadata`) into the input's.
+/// The derive's title is the root type's name, `root_type`. `None` when there is nothing to
+/// change.
+fn root_patch(root: &JSONSchemaProps, types: &TypeSet, root_type: &str) -> Option<String> {
+    let mut patch = serde_json::Map::new();
+    let text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::String);
+    if root.title.as_deref() != Some(root_type) {
+        patch.insert("title".into(), text(&root.title));
+    }
+    // The derive's description is the doc (`#[kube(doc)]`, the input's), trimmed; a doc
+    // starting with `#` would be a title.
+    let from_doc = |d: &str| d.trim_ascii() == d && !d.starts_with('#');
+    if !root.description.as_deref().is_some_and(from_doc) {
+        patch.insert("description".into(), text(&root.description));
+    }
+    let required = root.required.clone().filter(|r| !r.is_empty());
+    let derived = (!types.root_fields).then(|| vec!["spec".to_owned()]);
+    if required != derived {
+        patch.insert("required".into(), required.map_or(Value::Null, Value::from));
+    }
+    let own: serde_json::Map<String, Value> = ["apiVersion", "kind", "metadata"]
+        .into_iter()
+        .filter_map(|name| {
+            let schema = root.properties.as_ref()?.get(name)?;
+            Some((name.to_owned(), serde_json::to_value(schema).ok()?))
+        })
+        .collect();
+    if !own.is_empty() {
+        patch.insert("properties".into(), Value::Object(own));
+    }
+    if patch.is_empty() {
+        return None;
+    }
+    serde_json::to_string_pretty(&Value::Object(patch)).ok()
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -28,18 +29,54 @@ pub struct Document {
     /// The document as JSON.
     pub value: Value,
     /// Start of each node, keyed by JSON pointer (`/spec/versions/0`); `""` is the root.
-    pub positions: BTreeMap<String, Position>,
+    /// Found only when first asked for (see [`Positions`]): nearly every input is read
+    /// without an error, and recording the position of every node costs as much as parsing.
+    positions: Positions,
+}
+
+/// Where the positions of a document's nodes come from.
+#[derive(Debug, Clone)]
+enum Positions {
+    /// Known (possibly none).
+    Known(BTreeMap<String, Position>),
+    /// Found when first asked for by parsing `text` again with spans: the `index`th
+    /// non-empty document of it.
+    Later {
+        text: Arc<str>,
+        index: usize,
+        found: Arc<OnceLock<BTreeMap<String, Position>>>,
+    },
 }
 
 impl Document {
     /// The position of the node at `pointer`, or of its nearest ancestor that has one.
     pub fn position(&self, pointer: &str) -> Option<Position> {
+        let positions = self.positions();
         let mut pointer = pointer;
         loop {
-            if let Some(position) = self.positions.get(pointer) {
+            if let Some(position) = positions.get(pointer) {
                 return Some(*position);
             }
             pointer = &pointer[..pointer.rfind('/')?];
+        }
+    }
+
+    /// The start of each node, keyed by JSON pointer (`/spec/versions/0`); `""` is the root.
+    pub fn positions(&self) -> &BTreeMap<String, Position> {
+        match &self.positions {
+            Positions::Known(positions) => positions,
+            Positions::Later { text, index, found } => found.get_or_init(|| {
+                parse_yaml_spanned(text)
+                    .ok()
+                    .and_then(|mut documents| {
+                        (*index < documents.len()).then(|| documents.swap_remove(*index).positions)
+                    })
+                    .and_then(|positions| match positions {
+                        Positions::Known(positions) => Some(positions),
+                        Positions::Later { .. } => None,
+                    })
+                    .unwrap_or_default()
+            }),
         }
     }
 }
@@ -58,11 +95,36 @@ pub const MAX_ALIAS_NODES: usize = 10_000;
 
 /// Parses every YAML document of `text` (JSON is YAML too); empty documents are skipped.
 ///
+/// The documents are read into plain values; the positions of their nodes are found by a
+/// second, spanned parse only when one is asked for (see [`Document::position`]). Whatever the
+/// plain parse rejects is parsed again with spans, so errors are the spanned parse's.
+///
 /// # Errors
 ///
 /// The parser's message and, when it knows one, the position of the error.
 pub(crate) fn parse_yaml(text: &str) -> Result<Vec<Document>, (String, Option<Position>)> {
-    let options = serde_saphyr::options! {
+    let Ok(values) = serde_saphyr::from_multiple_with_options::<Plain>(text, yaml_options()) else {
+        return parse_yaml_spanned(text);
+    };
+    let text: Arc<str> = Arc::from(text);
+    Ok(values
+        .into_iter()
+        .map(|plain| plain.0)
+        .filter(|value| !value.is_null())
+        .enumerate()
+        .map(|(index, value)| Document {
+            value,
+            positions: Positions::Later {
+                text: Arc::clone(&text),
+                index,
+                found: Arc::default(),
+            },
+        })
+        .collect())
+}
+
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
         // YAML 1.2 booleans only: an enum value `y` or `on` must stay a string
         strict_booleans: true,
         budget: serde_saphyr::budget! {
@@ -72,8 +134,12 @@ pub(crate) fn parse_yaml(text: &str) -> Result<Vec<Document>, (String, Option<Po
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: MAX_ALIAS_NODES,
         },
-    };
-    let parsed = serde_saphyr::from_multiple_with_options(text, options);
+    }
+}
+
+/// [`parse_yaml`] with the position of every node recorded as it is read.
+fn parse_yaml_spanned(text: &str) -> Result<Vec<Document>, (String, Option<Position>)> {
+    let parsed = serde_saphyr::from_multiple_with_options(text, yaml_options());
     let nodes: Vec<Spanned<Node>> = parsed.map_err(|err| {
         let position = err.location().map(|l| Position {
             line: l.line(),
@@ -87,7 +153,10 @@ pub(crate) fn parse_yaml(text: &str) -> Result<Vec<Document>, (String, Option<Po
         .map(|node| {
             let mut positions = BTreeMap::new();
             let value = into_json(node, String::new(), &mut positions);
-            Document { value, positions }
+            Document {
+                value,
+                positions: Positions::Known(positions),
+            }
         })
         .collect())
 }
@@ -106,7 +175,7 @@ pub(crate) fn parse_json(text: &str) -> Result<Vec<Document>, (String, Option<Po
         Ok(mut documents) if documents.len() == 1 && documents[0].value == value => {
             documents.remove(0).positions
         }
-        _ => BTreeMap::new(),
+        _ => Positions::Known(BTreeMap::new()),
     };
     Ok(vec![Document { value, positions }])
 }
@@ -321,6 +390,79 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
 }
 
+/// A YAML node read straight into JSON, with the same rules as [`Node`] but no positions.
+struct Plain(Value);
+
+impl<'de> Deserialize<'de> for Plain {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PlainVisitor)
+    }
+}
+
+struct PlainVisitor;
+
+impl<'de> Visitor<'de> for PlainVisitor {
+    type Value = Plain;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Plain, E> {
+        Ok(Plain(Value::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<Plain, E> {
+        Ok(Plain(Value::Null))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Plain, D::Error> {
+        Plain::deserialize(deserializer)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Plain, E> {
+        Ok(Plain(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Plain, E> {
+        Ok(Plain(Value::Number(v.into())))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Plain, E> {
+        Ok(Plain(Value::Number(v.into())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Plain, E> {
+        Number::from_f64(v)
+            .map(|n| Plain(Value::Number(n)))
+            .ok_or_else(|| E::custom(format!("{v} is not a JSON number")))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Plain, E> {
+        Ok(Plain(Value::String(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Plain, E> {
+        Ok(Plain(Value::String(v)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Plain, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Plain(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Plain(Value::Array(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Plain, A::Error> {
+        let mut entries = Map::new();
+        while let Some((key, Plain(value))) = map.next_entry::<String, Plain>()? {
+            entries.insert(key, value);
+        }
+        Ok(Plain(Value::Object(entries)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,7 +475,7 @@ mod tests {
             docs[0].value,
             serde_json::json!({"a": 1, "b": {"c": ["x", "y"]}})
         );
-        let c = docs[0].positions["/b/c"];
+        let c = docs[0].positions()["/b/c"];
         assert_eq!((c.line, c.column), (3, 6));
         assert_eq!(docs[0].position("/b/c/1/missing").map(|p| p.line), Some(3));
     }

@@ -78,8 +78,15 @@ fn schema(r: &Resource) -> TokenStream {
             quote!(#kube_gen::__private::runtime::preserve_unknown_fields_schema())
         }
     };
+    let patch = r
+        .schema_patch
+        .as_ref()
+        .map(|patch| quote!(#kube_gen::__private::runtime::patch_schema(&mut schema, #patch);));
     if r.validations.is_empty() {
-        return quote!(let schema = #base;);
+        return match patch {
+            None => quote!(let schema = #base;),
+            Some(patch) => quote!(let mut schema = #base; #patch),
+        };
     }
     let rules = r.validations.iter().map(|rule| match rule {
         Rule::Fields(v) => validation_rule(&apiext, std, v),
@@ -87,6 +94,7 @@ fn schema(r: &Resource) -> TokenStream {
     });
     quote! {
         let mut schema = #base;
+        #patch
         schema
             .x_kubernetes_validations
             .get_or_insert_with(#std::vec::Vec::new)

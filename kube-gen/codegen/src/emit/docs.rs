@@ -3,22 +3,39 @@
 /// `description` as doc text: lines trimmed (an indented line would be a doc-test), `[`, `]`
 /// and `<` escaped outside URLs, and bare URLs wrapped in `<...>` so they stay links.
 pub(crate) fn doc_text(description: &str) -> String {
-    trim_lines(description)
-        .lines()
-        .map(escape_line)
-        .collect::<Vec<_>>()
-        .join("\n")
+    let text = trim_lines(description);
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for (index, line) in text.split('\n').enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        escape_line(line, &mut out);
+    }
+    out
 }
 
-/// `text` with every line trimmed and no leading or trailing blank lines; what the schema
-/// generator makes of a doc comment.
-pub(crate) fn trim_lines(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().map(str::trim).collect();
-    lines.join("\n").trim().to_owned()
+/// `text` with every line trimmed and no leading or trailing blank lines: a doc comment's
+/// lines.
+fn trim_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() && out.is_empty() {
+            continue; // a leading blank line
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    // trailing blank lines; every line is trimmed, so only their newlines are left
+    out.truncate(out.trim_end_matches('\n').len());
+    out
 }
 
-fn escape_line(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
+/// Appends `line` to `out`, escaped (see [`doc_text`]).
+fn escape_line(line: &str, out: &mut String) {
+    // Where this line starts in `out`: what the line wrote is all the checks below look at.
+    let start = out.len();
     let mut rest = line;
     while !rest.is_empty() {
         let url_start = ["https://", "http://"]
@@ -29,12 +46,16 @@ fn escape_line(line: &str) -> String {
             Some(start) => rest.split_at(start),
             None => (rest, ""),
         };
-        for c in text.chars() {
+        let mut plain = 0;
+        for (i, c) in text.char_indices() {
             if matches!(c, '[' | ']' | '<') {
+                out.push_str(&text[plain..i]);
                 out.push('\\');
+                out.push(c);
+                plain = i + 1;
             }
-            out.push(c);
         }
+        out.push_str(&text[plain..]);
         if url.is_empty() {
             break;
         }
@@ -44,7 +65,7 @@ fn escape_line(line: &str) -> String {
             })
             .unwrap_or(url.len());
         let link = url[..end].trim_end_matches(['.', ',', ';', ':']);
-        if out.ends_with('<') {
+        if out[start..].ends_with('<') {
             out.pop();
             out.pop(); // the escaped `\<` becomes a real autolink `<`
             out.push('<');
@@ -55,12 +76,11 @@ fn escape_line(line: &str) -> String {
             out.push('>');
         }
         rest = &url[link.len()..];
-        if rest.starts_with('>') && out.ends_with(link) {
+        if rest.starts_with('>') && out[start..].ends_with(link) {
             out.push('>');
             rest = &rest[1..];
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -384,7 +384,12 @@ fn kube_attrs(r: &Resource, derives: &[syn::Path], schema: SchemaMode) -> TokenS
         attrs.push(quote!(facades));
     }
     match schema {
-        SchemaMode::Derived => {}
+        SchemaMode::Derived => {
+            if let Some(patch) = &r.schema_patch {
+                let patch = raw_string(patch);
+                attrs.push(quote!(schema_patch = #patch));
+            }
+        }
         SchemaMode::Manual => attrs.push(quote!(schema = "manual")),
         SchemaMode::Disabled => attrs.push(quote!(schema = "disabled")),
     }
@@ -452,9 +457,6 @@ fn field(f: &Field, options: &SourceOptions, schema: Schema) -> TokenStream {
         let serde = quote!(#[serde(default, skip_serializing_if = "Option::is_none")]);
         builder = Some(quote!(#[builder(default, setter(strip_option))]));
         (serde, quote!(Option<#inner>))
-    } else if f.default_is_zero {
-        builder = Some(quote!(#[builder(default)]));
-        (quote!(#[serde(default)]), inner)
     } else {
         (quote!(), inner)
     };
@@ -542,6 +544,18 @@ fn enum_item(e: &Enum, derives: &[syn::Path], options: &SourceOptions) -> TokenS
     }
 }
 
+/// `text` as a raw string literal (`r#"..."#`, with as many `#` as it needs), so JSON reads
+/// as JSON in the generated code.
+fn raw_string(text: &str) -> TokenStream {
+    let mut hashes = String::from("#");
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    format!("r{hashes}\"{text}\"{hashes}")
+        .parse()
+        .unwrap_or_else(|_| quote!(#text))
+}
+
 /// How a generated type takes part in the schema.
 #[derive(Debug, Clone, Copy)]
 struct Schema {
@@ -623,16 +637,26 @@ fn docs(
     options: &SourceOptions,
     schema: Schema,
 ) -> (TokenStream, TokenStream) {
-    let Some(description) = description.filter(|_| options.docs) else {
+    let Some(description) = description else {
         return (quote!(), quote!());
     };
+    let exact = || {
+        schema
+            .attrs
+            .then(|| quote!(#[schemars(description = #description)]))
+    };
+    if !options.docs {
+        // no rustdoc, but the schema keeps its descriptions
+        let exact = exact();
+        return (quote!(), quote!(#exact));
+    }
     let text = super::docs::doc_text(description);
     let lines = text.lines().map(|line| match line {
         "" => String::new(),
         line => format!(" {line}"),
     });
-    let original = super::docs::trim_lines(description);
-    let keep =
-        (schema.attrs && text != original).then(|| quote!(#[schemars(description = #original)]));
+    // schemars joins the lines, each without its first space, and trims the whole
+    let from_docs = text.trim_ascii();
+    let keep = (from_docs != description).then(exact).flatten();
     (quote!(#(#[doc = #lines])*), quote!(#keep))
 }

@@ -4,6 +4,7 @@
 //! depend on schemars or k8s-openapi. Users reach it as `kube_gen::codegen::runtime`.
 
 mod merge;
+mod patch;
 mod schema;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
@@ -12,6 +13,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
 use schemars::{JsonSchema, generate::SchemaSettings, transform::AddNullable};
 
 pub use merge::{MergeError, merge_crds};
+pub use patch::{merge_patch, patch_schema};
 pub use schema::make_structural;
 
 /// The schemars settings used for CRD schemas: OpenAPI 3, every subschema inlined (no `$ref`),

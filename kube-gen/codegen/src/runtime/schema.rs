@@ -21,8 +21,8 @@
 //! 6. sorts `required` by name, as kube-core's rewriter does (it keeps `required` in a
 //!    `BTreeSet`) and as controller-gen writes it (`flatten.go`: "be deterministic").
 //!
-//! Value validations in a junctor (`oneOf: [{required: [value]}, ...]`, as CRDs written by hand
-//! have them) and the `anyOf: [{type: integer}, {type: string}]` next to
+//! Value validations in a junctor or a `not` (`oneOf: [{required: [value]}, ...]`, as CRDs
+//! written by hand have them) and the `anyOf: [{type: integer}, {type: string}]` next to
 //! `x-kubernetes-int-or-string: true` (as controller-gen writes `IntOrString`) are left exactly as
 //! written. This follows kube-core's `StructuralSchemaRewriter` where it makes sense; the
 //! differences (no `nullable`, merged enum tags, free-form values) are documented on the derive.
@@ -76,6 +76,8 @@ fn children(node: &mut Map<String, Value>) -> Vec<&mut Value> {
                     .filter(|v| !is_value_validation(v)),
             ),
             "items" if value.is_array() => out.extend(value.as_array_mut().into_iter().flatten()),
+            // a `not` is a value validation: left as written, as junctors' are
+            "not" if is_value_validation(value) => {}
             "items" | "additionalProperties" | "not" => out.push(value),
             _ => {}
         }
@@ -473,6 +475,9 @@ mod tests {
         make_structural(&mut schema);
         assert_eq!(schema["required"], json!(["a", "b"]));
         assert_eq!(schema["anyOf"], json!([{"required": ["b", "a"]}]));
+        let mut schema = json!({"type": "object", "not": {"required": ["b", "a"]}});
+        make_structural(&mut schema);
+        assert_eq!(schema["not"], json!({"required": ["b", "a"]}));
     }
 
     #[test]

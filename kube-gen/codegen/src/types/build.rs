@@ -8,8 +8,8 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
 use serde_json::Value;
 
 use super::ident::{Namer, field_name, nested_type_name, type_name};
-use super::inner;
 use super::{Constraints, Enum, Field, Item, Struct, Type, TypeSet, Variant};
+use super::{inner, k8s};
 
 /// Names a generated type must never take: the root type and what the generated file imports.
 const RESERVED: &[&str] = &[
@@ -391,8 +391,6 @@ impl Builder<'_> {
 /// The field for property `json`, with the keywords the type alone does not carry.
 fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required: bool) -> Field {
     let default = schema.default.as_ref().map(|d| &d.0);
-    let default_is_zero =
-        !required && schema.nullable != Some(true) && default.is_some_and(|d| is_zero_of(&ty, d));
     let (string, array) = (ty == Type::String, matches!(ty, Type::Vec(_)));
     let number = matches!(ty, Type::I32 | Type::I64 | Type::F64);
     let constraints = Constraints {
@@ -416,7 +414,9 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
             extend.push((key.to_owned(), value));
         }
     };
-    keep("default", default.filter(|_| !default_is_zero).cloned());
+    // An optional field with a default stays an `Option`: the apiserver applies the default,
+    // and a client that wrote it itself would claim the field under server-side apply.
+    keep("default", default.cloned());
     keep("nullable", schema.nullable.filter(|n| *n).map(Value::Bool));
     if ty == Type::Json {
         // Said explicitly rather than left to the structural rewrite, which only marks
@@ -433,19 +433,34 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
     if ty == Type::String {
         keep("format", schema.format.clone().map(Value::String));
     }
-    if ty == Type::ObjectReference {
-        // k8s-openapi's schema says the types; the input's validations are kept.
-        let properties = schema.properties.as_ref();
-        let validated = serde_json::to_value(schema)
-            .ok()
-            .and_then(|v| v.as_object().map(inner::properties_are_validated))
-            .unwrap_or(false);
+    // schemars writes `int64` for an `i64` and `double` for an `f64`: the input's format, or
+    // none (`null` removes it), where it differs (`uint32`, `float`, no format at all).
+    let written = match ty {
+        Type::I64 => Some("int64"),
+        Type::F64 => Some("double"),
+        _ => None,
+    };
+    if let Some(written) = written
+        && schema.format.as_deref() != Some(written)
+    {
         keep(
-            "properties",
-            properties
-                .filter(|_| validated)
-                .and_then(|p| serde_json::to_value(p).ok()),
+            "format",
+            Some(schema.format.clone().map_or(Value::Null, Value::String)),
         );
+    }
+    if schema.description.is_none() {
+        // k8s-openapi's `Time`, `IntOrString` and `ObjectReference` describe themselves
+        keep("description", k8s::description(&ty).map(|_| Value::Null));
+    }
+    if ty == Type::ObjectReference {
+        // the input's properties where they say more than k8s-openapi's (validations, other
+        // descriptions)
+        let properties = schema
+            .properties
+            .as_ref()
+            .and_then(|p| serde_json::to_value(p).ok());
+        let theirs = k8s::schema(&ty).and_then(|s| s.get("properties"));
+        keep("properties", properties.filter(|p| Some(p) != theirs));
     }
     if ty == Type::IntOrString {
         // Quantities say `pattern` (and some `type: string`), which the type does not.
@@ -514,7 +529,6 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
         doc: schema.description.clone(),
         required,
         nullable: schema.nullable == Some(true),
-        default_is_zero,
         constraints,
         extend,
     }
@@ -523,8 +537,7 @@ fn field(name: String, json: &str, ty: Type, schema: &JSONSchemaProps, required:
 /// `x-kubernetes-map-type`, the CEL rules, the `not`/`allOf`/`oneOf`/`anyOf` value
 /// validations and the count and number bounds no Rust type carries (`maxProperties`,
 /// `multipleOf`, `exclusiveMinimum`, ...) of a node: kept on the struct generated for it, or on the field when the node
-/// is not a struct. Junctors with typed variants (`anyOf: [{type: integer}, {type: string}]`
-/// next to `x-kubernetes-int-or-string`) describe the type itself and are not repeated.
+/// is not a struct.
 fn object_keywords(schema: &JSONSchemaProps) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     if let Some(not) = schema
@@ -535,7 +548,8 @@ fn object_keywords(schema: &JSONSchemaProps) -> Vec<(String, Value)> {
         out.push(("not".to_owned(), not));
     }
     // Junctors only constrain fields the struct declares (structural schemas allow nothing
-    // else), so they are kept verbatim on the struct.
+    // else), so they are kept verbatim on the struct; so is the `anyOf: [{type: integer},
+    // {type: string}]` beside `x-kubernetes-int-or-string`, which `IntOrString` does not write.
     for (key, junctor) in [
         ("allOf", &schema.all_of),
         ("oneOf", &schema.one_of),
@@ -544,9 +558,6 @@ fn object_keywords(schema: &JSONSchemaProps) -> Vec<(String, Value)> {
         let Some(variants) = junctor.as_ref() else {
             continue;
         };
-        if variants.iter().any(|v| v.type_.is_some()) {
-            continue;
-        }
         if let Ok(value) = serde_json::to_value(variants) {
             out.push((key.to_owned(), value));
         }
@@ -580,15 +591,6 @@ fn object_keywords(schema: &JSONSchemaProps) -> Vec<(String, Value)> {
         out.push(("x-kubernetes-validations".to_owned(), rules));
     }
     out
-}
-
-fn is_zero_of(ty: &Type, value: &Value) -> bool {
-    match (ty, value) {
-        (Type::Bool, Value::Bool(b)) => !b,
-        (Type::I32 | Type::I64 | Type::F64, Value::Number(n)) => n.as_f64() == Some(0.0),
-        (Type::String, Value::String(s)) => s.is_empty(),
-        _ => false,
-    }
 }
 
 /// The values of a string `enum`, when there is one and every value is a string.

@@ -235,7 +235,7 @@ fn nullable_and_optional_fields_are_options_and_required_ones_are_not() {
 }
 
 #[test]
-fn zero_defaults_make_plain_fields_and_other_defaults_stay_in_the_schema() {
+fn defaults_stay_in_the_schema_and_their_fields_optional() {
     let types = spec(
         json!({"a": {"type": "integer", "default": 0}, "b": {"type": "integer", "default": 3}}),
         &[],
@@ -244,9 +244,17 @@ fn zero_defaults_make_plain_fields_and_other_defaults_stay_in_the_schema() {
         field_of(&types, "FooSpec", "a"),
         field_of(&types, "FooSpec", "b"),
     );
-    assert!(a.default_is_zero && !a.is_option());
-    assert!(b.is_option());
-    assert_eq!(b.extend, [("default".to_owned(), json!(3))]);
+    // both stay optional: writing a default would claim the field under server-side apply
+    assert!(a.is_option() && b.is_option());
+    assert_eq!(a.extend[0], ("default".to_owned(), json!(0)));
+    // an integer without `format`: schemars' `int64` is taken back
+    assert_eq!(
+        b.extend,
+        [
+            ("default".to_owned(), json!(3)),
+            ("format".to_owned(), Value::Null)
+        ]
+    );
 }
 
 #[test]
@@ -511,7 +519,7 @@ fn keywords_the_type_has_no_say_in_are_kept_verbatim() {
     assert_eq!(kept("values"), ["maxLength", "pattern"]);
     assert!(kept("hooks").contains(&"x-kubernetes-preserve-unknown-fields".to_owned()));
     assert_eq!(kept("labels"), ["maxProperties"]);
-    assert_eq!(kept("step"), ["exclusiveMinimum", "multipleOf"]);
+    assert_eq!(kept("step"), ["exclusiveMinimum", "format", "multipleOf"]);
 }
 
 #[test]
@@ -552,7 +560,13 @@ fn number_enums_examples_and_enum_lengths_are_kept() {
         &[],
     );
     let kept = |json: &str| field_of(&types, "FooSpec", json).extend.clone();
-    assert_eq!(kept("code"), [("enum".to_owned(), json!([301, 302]))]);
+    assert_eq!(
+        kept("code"),
+        [
+            ("format".to_owned(), Value::Null),
+            ("enum".to_owned(), json!([301, 302]))
+        ]
+    );
     assert_eq!(kept("zone"), [("example".to_owned(), json!("eu-1"))]);
     assert_eq!(kept("kind"), [("minLength".to_owned(), json!(1))]);
 }

@@ -11,9 +11,9 @@
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,
 };
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::Type;
+use super::{Type, k8s};
 
 /// `("items", schema)` or `("additionalProperties", schema)` for a field of type `ty` whose
 /// element schema in `schema` needs to be kept; empty otherwise.
@@ -67,11 +67,8 @@ fn says_more(ty: &Type, schema: &Value) -> bool {
     let Some(object) = schema.as_object() else {
         return false;
     };
-    let extra = |allowed: &[&str]| {
-        object
-            .keys()
-            .any(|k| k != "description" && !allowed.contains(&k.as_str()))
-    };
+    // a description on items says more too: the type has none to give them
+    let extra = |allowed: &[&str]| object.keys().any(|k| !allowed.contains(&k.as_str()));
     let format = object.get("format").and_then(Value::as_str);
     match ty {
         Type::Vec(inner) => {
@@ -85,31 +82,15 @@ fn says_more(ty: &Type, schema: &Value) -> bool {
         }
         Type::Bool | Type::String => extra(&["type"]),
         Type::I32 => extra(&["type", "format"]) || format != Some("int32"),
-        Type::I64 => extra(&["type", "format"]) || !matches!(format, None | Some("int64")),
-        Type::F64 => extra(&["type", "format"]) || !matches!(format, None | Some("double")),
-        Type::Time => extra(&["type", "format"]),
-        Type::IntOrString => extra(&["x-kubernetes-int-or-string", "anyOf"]),
-        Type::Json => !object.keys().all(|k| k == "description"),
-        // k8s-openapi's schemas of these say no more than types and `required`
-        Type::Condition | Type::ObjectReference => {
-            extra(&["type", "properties", "required"]) || properties_are_validated(object)
+        Type::I64 => extra(&["type", "format"]) || format != Some("int64"),
+        Type::F64 => extra(&["type", "format"]) || format != Some("double"),
+        // k8s-openapi's types: anything but their own schema (descriptions included)
+        Type::Time | Type::IntOrString | Type::Condition | Type::ObjectReference => {
+            k8s::schema(ty) != Some(schema)
         }
+        Type::Json => !object.is_empty(),
         Type::Named(_) => false,
     }
-}
-
-/// Whether a `metav1.Condition`- or `corev1.ObjectReference`-shaped schema validates its
-/// properties (kubebuilder's markers on the Go type add `maxLength`, `pattern`, `enum`, ...),
-/// which k8s-openapi's schema of the type does not.
-pub(super) fn properties_are_validated(object: &Map<String, Value>) -> bool {
-    let plain = ["type", "format", "description"];
-    object
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|p| p.values())
-        .filter_map(Value::as_object)
-        .any(|property| property.keys().any(|k| !plain.contains(&k.as_str())))
 }
 
 #[cfg(test)]
@@ -124,13 +105,26 @@ mod tests {
 
     #[test]
     fn plain_elements_need_nothing() {
-        let strings = json!({"type": "array", "items": {"type": "string", "description": "x"}});
+        let strings = json!({"type": "array", "items": {"type": "string"}});
         assert!(keywords(Type::Vec(Box::new(Type::String)), strings).is_empty());
-        let quantities = json!({"type": "object", "additionalProperties": {
-            "x-kubernetes-int-or-string": true,
-            "anyOf": [{"type": "integer"}, {"type": "string"}],
-        }});
+        // a description is more than the type says
+        let described = json!({"type": "string", "description": "x"});
+        let strings = json!({"type": "array", "items": described});
+        assert_eq!(
+            keywords(Type::Vec(Box::new(Type::String)), strings),
+            [("items".to_owned(), described)]
+        );
+        let theirs = k8s::schema(&Type::IntOrString).unwrap().clone();
+        let quantities = json!({"type": "object", "additionalProperties": theirs});
         assert!(keywords(Type::Map(Box::new(Type::IntOrString)), quantities).is_empty());
+        // `IntOrString` writes a description and no `anyOf`
+        let values = json!({"x-kubernetes-int-or-string": true,
+            "anyOf": [{"type": "integer"}, {"type": "string"}]});
+        let quantities = json!({"type": "object", "additionalProperties": values});
+        assert_eq!(
+            keywords(Type::Map(Box::new(Type::IntOrString)), quantities),
+            [("additionalProperties".to_owned(), values)]
+        );
         let ints = json!({"type": "array", "items": {"type": "integer", "format": "int32"}});
         assert!(keywords(Type::Vec(Box::new(Type::I32)), ints).is_empty());
     }
@@ -166,11 +160,14 @@ mod tests {
         let schema = json!({"type": "array", "items": {"type": "array", "items": {"type": "string", "minLength": 1}}});
         let nested = Type::Vec(Box::new(Type::Vec(Box::new(Type::String))));
         assert_eq!(keywords(nested, schema).len(), 1);
-        let condition = |reason: Value| json!({"type": "array", "items": {"type": "object", "properties": {"reason": reason}}});
+        // k8s-openapi's own `Condition` schema needs nothing; one that says more is kept
         let conditions = Type::Vec(Box::new(Type::Condition));
-        let plain = condition(json!({"type": "string"}));
+        let theirs = k8s::schema(&Type::Condition).unwrap().clone();
+        let plain = json!({"type": "array", "items": theirs.clone()});
         assert!(keywords(conditions.clone(), plain).is_empty());
-        let validated = condition(json!({"type": "string", "maxLength": 1024}));
+        let mut validated = theirs;
+        validated["properties"]["reason"]["maxLength"] = json!(1024);
+        let validated = json!({"type": "array", "items": validated});
         assert_eq!(keywords(conditions, validated).len(), 1);
     }
 

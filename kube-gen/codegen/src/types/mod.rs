@@ -10,6 +10,7 @@
 mod build;
 pub mod ident;
 mod inner;
+mod k8s;
 
 use serde_json::Value;
 
@@ -83,9 +84,6 @@ pub struct Field {
     pub required: bool,
     /// `nullable: true`.
     pub nullable: bool,
-    /// A `default` equal to the type's `Default` (`0`, `""`, `false`): the field is the
-    /// plain type with `#[serde(default)]` instead of an `Option`.
-    pub default_is_zero: bool,
     /// Validation keywords the schema generator can reproduce.
     pub constraints: Constraints,
     /// Schema keywords kept verbatim through `#[schemars(extend(...))]`.
@@ -93,9 +91,9 @@ pub struct Field {
 }
 
 impl Field {
-    /// Whether the field is an `Option` (not required, or nullable, and no zero default).
+    /// Whether the field is an `Option` (not required, or nullable).
     pub fn is_option(&self) -> bool {
-        (self.nullable || !self.required) && !self.default_is_zero
+        self.nullable || !self.required
     }
 }
 

@@ -1,16 +1,36 @@
 //! Custom resource types generated at build time from the CRDs in `crds/` (see `build.rs`).
 //!
-//! Two CRD versions make a module each, named for kind and version: `foo_v1alpha1` (the
-//! sample-controller's Foo) and `delete_backup_request_v1` (velero's DeleteBackupRequest).
-//! Each has what `kube-gen crds/ -o crds.rs` would write: the root type with its `crd()`, the
-//! spec and status types, and the typed `FooClient`, `FooLister` and `FooInformer`.
+//! Each CRD version makes a module, named for kind and version: `foo_v1alpha1` (the
+//! sample-controller's Foo), `delete_backup_request_v1` (velero's DeleteBackupRequest),
+//! `subscription_v1` (cloudnative-pg's) and `ingress_route_udp_v1alpha1` (traefik's). Each has
+//! what `kube-gen crds/ -o crds.rs` would write: the root type with its `crd()`, the spec and
+//! status types, and the typed `FooClient`, `FooLister` and `FooInformer`.
 
-/// The generated file, in a module of its own so lints can be set for it alone.
-// clippy takes each `#[kube(printcolumn(.., type_ = "string", ..))]` after the first for a
-// repeat of it; `kube-gen` writes one such attribute per column, as kube-derive wants them.
-#[allow(clippy::duplicated_attributes)]
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+
+/// The generated file, in a module of its own.
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/crds.rs"));
+}
+
+/// Each input file of `crds/` (relative to this crate) with the `crd()` generated from it:
+/// the two are the same CRD, which the e2e test `generated_crds` checks with `kubectl diff`.
+pub fn crds() -> Vec<(&'static str, CustomResourceDefinition)> {
+    vec![
+        ("crds/foo.yaml", foo_v1alpha1::Foo::crd()),
+        (
+            "crds/velero.io_deletebackuprequests.yaml",
+            delete_backup_request_v1::DeleteBackupRequest::crd(),
+        ),
+        (
+            "crds/postgresql.cnpg.io_subscriptions.yaml",
+            subscription_v1::Subscription::crd(),
+        ),
+        (
+            "crds/traefik.io_ingressrouteudps.yaml",
+            ingress_route_udp_v1alpha1::IngressRouteUDP::crd(),
+        ),
+    ]
 }
 
 pub use generated::*;

@@ -16,6 +16,7 @@ use kube_gen_codegen::emit::source::{self, SourceOptions};
 use serde_json::Value;
 
 use super::corpus::CrdFile;
+use super::objects::Object;
 use super::synthesize;
 
 /// The semantic comparison, compiled into every generated crate as `mod canon`.
@@ -37,6 +38,8 @@ pub struct Unit {
     /// `data/<module>/<version module>` without extension: the `.schema.json` and
     /// `.sample.json` of this unit.
     pub data: String,
+    /// The hand-written objects of this version: (name, data file below the crate).
+    pub objects: Vec<(String, String)>,
 }
 
 /// The result of generating one project's crate.
@@ -52,6 +55,8 @@ pub struct Generated {
     pub failures: Vec<(String, String)>,
     /// Versions of failed files, for the checks they block: (file, crd, version).
     pub blocked: Vec<(String, String, String)>,
+    /// Hand-written objects no generated version has the apiVersion and kind of.
+    pub unmatched: Vec<String>,
 }
 
 /// Writes the crate of `project` below `root` (`target/fidelity`).
@@ -61,6 +66,7 @@ pub fn generate(
     root: &Path,
     project: &str,
     files: &[CrdFile],
+    objects: &[Object],
 ) -> anyhow::Result<Generated> {
     let dir = root.join(project);
     if dir.exists() {
@@ -80,7 +86,7 @@ pub fn generate(
             name: file.path.clone(),
             text,
         };
-        match generate_file(&dir, &source, &module) {
+        match generate_file(&dir, &source, &module, objects) {
             Ok(units) => {
                 generated.units.extend(units);
                 generated.modules.push((file.path.clone(), module));
@@ -91,6 +97,16 @@ pub fn generate(
             }
         }
     }
+    let used: BTreeSet<&str> = generated
+        .units
+        .iter()
+        .flat_map(|u| u.objects.iter().map(|(name, _)| name.as_str()))
+        .collect();
+    generated.unmatched = objects
+        .iter()
+        .filter(|o| !used.contains(o.name.as_str()))
+        .map(|o| o.name.clone())
+        .collect();
     std::fs::write(dir.join("Cargo.toml"), manifest(workspace, project)?)?;
     std::fs::copy(workspace.join("Cargo.lock"), dir.join("Cargo.lock"))
         .context("copying Cargo.lock")?;
@@ -124,7 +140,12 @@ fn all_versions(source: &Source) -> Vec<(String, String, String)> {
 }
 
 /// Generates one file's module (as `kube-gen FILE --version-filter all --out-dir`) and data.
-fn generate_file(dir: &Path, source: &Source, module: &str) -> Result<Vec<Unit>, String> {
+fn generate_file(
+    dir: &Path,
+    source: &Source,
+    module: &str,
+    objects: &[Object],
+) -> Result<Vec<Unit>, String> {
     let loaded = crd::load(source).map_err(|e| e.to_string())?;
     let options = VersionOptions {
         filter: VersionFilter::All,
@@ -176,6 +197,12 @@ fn generate_file(dir: &Path, source: &Source, module: &str) -> Result<Vec<Unit>,
         };
         write("schema", &schema)?;
         write("sample", &sample)?;
+        let mut own = Vec::new();
+        let ours = |o: &&Object| o.api_version == names.api_version() && o.kind == names.kind;
+        for (index, object) in objects.iter().filter(ours).enumerate() {
+            write(&format!("object{index}"), &object.value)?;
+            own.push((object.name.clone(), format!("{data}.object{index}")));
+        }
         units.push(Unit {
             file: source.name.clone(),
             crd,
@@ -183,6 +210,7 @@ fn generate_file(dir: &Path, source: &Source, module: &str) -> Result<Vec<Unit>,
             module: module.to_owned(),
             rust_path: format!("{module}::{stem}::{}", version.resource.root()),
             data,
+            objects: own,
         });
     }
     Ok(units)
@@ -256,11 +284,17 @@ pub fn write_main(dir: &Path, units: &[Unit]) -> anyhow::Result<()> {
     let entries: String = units
         .iter()
         .map(|u| {
+            let objects: String = u
+                .objects
+                .iter()
+                .map(|(name, data)| format!("({name:?}, include_str!(\"../{data}.json\")), "))
+                .collect();
             format!(
                 "    Check {{\n        file: {file:?},\n        crd: {crd:?},\n        version: {version:?},\n        \
                  crd_fn: {path}::crd,\n        round_trip: round_trip::<{path}>,\n        \
                  schema: include_str!(\"../{data}.schema.json\"),\n        \
-                 sample: include_str!(\"../{data}.sample.json\"),\n    }},\n",
+                 sample: include_str!(\"../{data}.sample.json\"),\n        \
+                 objects: &[{objects}],\n    }},\n",
                 file = u.file,
                 crd = u.crd,
                 version = u.version,
@@ -296,6 +330,8 @@ struct Check {
     round_trip: fn(&str) -> Result<(), Vec<String>>,
     schema: &'static str,
     sample: &'static str,
+    /// Hand-written objects: (name, JSON).
+    objects: &'static [(&'static str, &'static str)],
 }
 
 const CHECKS: &[Check] = &[
@@ -312,6 +348,10 @@ fn main() {
         report(check, "round-trip", round_trip);
         let strict = guarded(|| strict(check));
         report(check, "strict-schema", strict);
+        if !check.objects.is_empty() {
+            let objects = guarded(|| objects(check));
+            report(check, "objects", objects);
+        }
     }
 }
 
@@ -375,6 +415,17 @@ fn strict(check: &Check) -> Result<(), Vec<String>> {
     } else {
         Err(canon::diff(&expected, &actual, usize::MAX))
     }
+}
+
+/// Every hand-written object round-trips; the differences name the object.
+fn objects(check: &Check) -> Result<(), Vec<String>> {
+    let mut lines = Vec::new();
+    for (name, json) in check.objects {
+        if let Err(diff) = (check.round_trip)(json) {
+            lines.extend(diff.into_iter().map(|line| format!("{name}: {line}")));
+        }
+    }
+    if lines.is_empty() { Ok(()) } else { Err(lines) }
 }
 
 /// The sample deserialised into `K` and serialised back must be the sample.

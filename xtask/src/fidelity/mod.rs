@@ -26,6 +26,7 @@ pub(crate) mod corpus;
 mod crate_gen;
 mod exceptions;
 mod measure;
+mod objects;
 mod report;
 mod synthesize;
 
@@ -52,8 +53,8 @@ pub fn run(selection: Selection) -> anyhow::Result<()> {
     let started = Instant::now();
     let workspace = kube_gen_tests::workspace_root();
     let corpus_dir = corpus::default_dir(&workspace);
-    let files = corpus::read_manifest(&corpus_dir)?;
-    let projects = corpus::select(&files, &selection)?;
+    let all = corpus::read_manifest(&corpus_dir)?;
+    let projects = corpus::select(&all, &selection)?;
     let root = workspace.join("target/fidelity");
     std::fs::create_dir_all(&root)?;
     let mut report = Report {
@@ -70,7 +71,15 @@ pub fn run(selection: Selection) -> anyhow::Result<()> {
             "fidelity: {project} ({} files): generating, building, checking",
             files.len()
         ));
-        let (records, run) = check_project(&workspace, &corpus_dir, &root, project, files)?;
+        let whole_project = files.len() == all.iter().filter(|f| f.project == *project).count();
+        let (records, run) = check_project(
+            &workspace,
+            &corpus_dir,
+            &root,
+            project,
+            files,
+            whole_project,
+        )?;
         eprintln!(
             "    compiled in {:.1?} (peak {}), checked in {:.1?}",
             run.compile.wall,
@@ -98,9 +107,11 @@ fn check_project(
     root: &Path,
     project: &str,
     files: &[corpus::CrdFile],
+    whole_project: bool,
 ) -> anyhow::Result<(Vec<Record>, ProjectRun)> {
     let started = Instant::now();
-    let generated = crate_gen::generate(workspace, corpus_dir, root, project, files)?;
+    let objects = objects::read(workspace, project)?;
+    let generated = crate_gen::generate(workspace, corpus_dir, root, project, files, &objects)?;
     let generate = started.elapsed();
     let mut records = Vec::new();
     let per_file = |check, file: &str, outcome| Record {
@@ -171,6 +182,41 @@ fn check_project(
                 file: unit.file.clone(),
                 unit: format!("{} {}", unit.crd, unit.version),
                 outcome,
+            });
+        }
+        if !unit.objects.is_empty() {
+            let key = (
+                unit.file.clone(),
+                unit.crd.clone(),
+                unit.version.clone(),
+                Check::Objects,
+            );
+            let outcome = if compiled {
+                results.get(&key).cloned().unwrap_or_else(|| {
+                    Outcome::Fail(vec!["no result: the check binary stopped".into()])
+                })
+            } else {
+                Outcome::Blocked(Check::Compile)
+            };
+            records.push(Record {
+                check: Check::Objects,
+                file: unit.file.clone(),
+                unit: format!("{} {}", unit.crd, unit.version),
+                outcome,
+            });
+        }
+    }
+    // An object for a CRD of the project that none of the checked files has: a typo when the
+    // whole project was checked, else just a file outside the selection.
+    if whole_project {
+        for name in &generated.unmatched {
+            records.push(Record {
+                check: Check::Objects,
+                file: format!("{}/{name}", objects::DIR),
+                unit: String::new(),
+                outcome: Outcome::Fail(vec![
+                    "its apiVersion and kind are no generated CRD version's".into(),
+                ]),
             });
         }
     }

@@ -313,18 +313,69 @@ fn root_patch(root: &JSONSchemaProps, types: &TypeSet, root_type: &str) -> Optio
     if required != derived {
         patch.insert("required".into(), required.map_or(Value::Null, Value::from));
     }
-    let own: serde_json::Map<String, Value> = ["apiVersion", "kind", "metadata"]
+    let root_own: serde_json::Map<String, Value> = ["apiVersion", "kind", "metadata"]
         .into_iter()
         .filter_map(|name| {
             let schema = root.properties.as_ref()?.get(name)?;
             Some((name.to_owned(), serde_json::to_value(schema).ok()?))
         })
         .collect();
-    if !own.is_empty() {
-        patch.insert("properties".into(), Value::Object(own));
+    if !root_own.is_empty() {
+        patch.insert("properties".into(), Value::Object(root_own));
+    }
+    // The derive sorts every `required` (as kube-derive does); the input's order comes back
+    // here, for the nodes the generated schema has.
+    let own = ["apiVersion", "kind", "metadata"];
+    for (name, schema) in root.properties.iter().flatten() {
+        let generated = match name.as_str() {
+            "spec" => true,
+            "status" => types.status.is_some(),
+            _ => types.root_fields && !own.contains(&name.as_str()),
+        };
+        let orders = serde_json::to_value(schema)
+            .ok()
+            .and_then(|s| required_orders(&s));
+        if let Some(orders) = orders.filter(|_| generated) {
+            let properties = patch
+                .entry("properties")
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if let Value::Object(properties) = properties {
+                properties.insert(name.clone(), orders);
+            }
+        }
     }
     if patch.is_empty() {
         return None;
     }
     serde_json::to_string_pretty(&Value::Object(patch)).ok()
+}
+
+/// The `required` lists of `schema` and the nodes below it (through `properties`, `items` and
+/// `additionalProperties`) that are not in name order, as a merge patch of the node; `None`
+/// when all are.
+fn required_orders(schema: &Value) -> Option<Value> {
+    let mut patch = serde_json::Map::new();
+    if let Some(required) = schema.get("required").and_then(Value::as_array) {
+        let mut sorted = required.clone();
+        sorted.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        if &sorted != required {
+            patch.insert("required".into(), Value::Array(required.clone()));
+        }
+    }
+    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+        let children: serde_json::Map<String, Value> = properties
+            .iter()
+            .filter_map(|(name, child)| Some((name.clone(), required_orders(child)?)))
+            .collect();
+        if !children.is_empty() {
+            patch.insert("properties".into(), Value::Object(children));
+        }
+    }
+    for key in ["items", "additionalProperties"] {
+        let child = schema.get(key).filter(|c| c.is_object());
+        if let Some(orders) = child.and_then(required_orders) {
+            patch.insert(key.into(), orders);
+        }
+    }
+    (!patch.is_empty()).then_some(Value::Object(patch))
 }

@@ -383,3 +383,36 @@ fn the_cli_runs_every_check_the_derive_runs() {
         );
     }
 }
+
+#[test]
+fn the_root_patch_gives_back_what_the_derive_changes_at_the_root_and_required_orders() {
+    let text = crd_with(&[
+        (
+            "        type: object\n        properties:\n          spec:",
+            "        type: object\n        title: Bars\n        required: [spec, metadata]\n        \
+             properties:\n          kind: {type: string, description: The kind.}\n          spec:",
+        ),
+        (
+            "              items: {type: array, items: {type: string}}\n",
+            "              list:\n                type: array\n                items:\n                  \
+             type: object\n                  required: [z, a]\n                  properties:\n                    \
+             z: {type: string}\n                    a: {type: string}\n",
+        ),
+    ]);
+    let loaded = load(&source(&text)).unwrap();
+    let found = versions(&loaded.crds[0], &VersionOptions::default()).unwrap();
+    let patch = found[0].resource.schema_patch.as_deref().unwrap();
+    let patch: serde_json::Value = serde_json::from_str(patch).unwrap();
+    assert_eq!(
+        patch,
+        serde_json::json!({
+            "title": "Bars",
+            "description": null,
+            "required": ["spec", "metadata"],
+            "properties": {
+                "kind": {"type": "string", "description": "The kind."},
+                "spec": {"properties": {"list": {"items": {"required": ["z", "a"]}}}},
+            },
+        })
+    );
+}

@@ -393,7 +393,11 @@ fn kube_attrs(r: &Resource, derives: &[syn::Path], schema: SchemaMode) -> TokenS
         SchemaMode::Manual => attrs.push(quote!(schema = "manual")),
         SchemaMode::Disabled => attrs.push(quote!(schema = "disabled")),
     }
-    quote!(#(#[kube(#attrs)])*)
+    // clippy reads a key repeated across `printcolumn(...)`s (`type_ = "string"`) as a
+    // duplicated attribute
+    let allow =
+        (r.print_columns.len() > 1).then(|| quote!(#[allow(clippy::duplicated_attributes)]));
+    quote!(#allow #(#[kube(#attrs)])*)
 }
 
 fn struct_item(

@@ -78,6 +78,9 @@ pub(crate) struct KubeAttrs {
     /// A JSON merge patch applied to the root schema (ours; what the CLI writes).
     #[darling(default, with = |m| values::json_object(m).map(Some))]
     pub(crate) schema_patch: Option<LitStr>,
+    /// A JSON merge patch applied to the CRD version (ours; what the CLI writes).
+    #[darling(default, with = |m| values::json_object(m).map(Some))]
+    pub(crate) version_patch: Option<LitStr>,
     #[darling(default, with = |m| nested::crates(m).map(Some))]
     pub(crate) crates: Option<CrateOverrides>,
     /// Client-side CEL validation methods (kube's `cel` feature).

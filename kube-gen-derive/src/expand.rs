@@ -145,5 +145,6 @@ fn resource(input: &DeriveInput, attrs: KubeAttrs) -> Resource {
     resource.facades = flag(&attrs.facades).unwrap_or(false);
     resource.doc = attrs.doc.map(|d| d.value());
     resource.schema_patch = attrs.schema_patch.map(|p| p.value());
+    resource.version_patch = attrs.version_patch.map(|p| p.value());
     resource
 }

@@ -430,8 +430,17 @@ mod patched {
     #[kube(schema_patch = r#"{"title": null, "description": "Patched things. ",
         "required": ["metadata", "spec"], "properties": {"kind": {"type": "string",
         "description": "The kind."}, "metadata": {"type": "object"}}}"#)]
+    #[kube(
+        status = "PatchedStatus",
+        version_patch = r#"{"subresources": {"status": null}}"#
+    )]
     pub struct PatchedSpec {
         pub size: i64,
+    }
+
+    #[derive(Serialize, Deserialize, Clone, Debug, JsonSchema)]
+    pub struct PatchedStatus {
+        pub ready: bool,
     }
 }
 
@@ -451,4 +460,8 @@ fn schema_patch_is_merged_into_the_root_schema_before_the_root_rules() {
         schema["x-kubernetes-validations"],
         json!([{"rule": "has(self.spec)"}])
     );
+    // version_patch: a status type, but no status subresource
+    let crd = patched::Patched::crd();
+    let subresources = serde_json::to_value(&crd.spec.versions[0].subresources).unwrap();
+    assert_eq!(subresources, json!({}));
 }

@@ -59,6 +59,9 @@ pub struct Resource {
     /// what no Rust type says at the root (the CLI's root `title`, `description`, `required`
     /// and `apiVersion`/`kind`/`metadata` properties).
     pub schema_patch: Option<String>,
+    /// A JSON merge patch applied to the CRD version in `crd()`, last: what no other
+    /// attribute says (the CLI's `subresources` as the input writes them).
+    pub version_patch: Option<String>,
     /// Paths of the crates the generated code refers to.
     pub crates: Crates,
 }
@@ -340,6 +343,7 @@ impl Resource {
             facades: false,
             doc: None,
             schema_patch: None,
+            version_patch: None,
             crates: Crates::default(),
         }
     }

@@ -287,9 +287,40 @@ fn resource(
     // them off for kinds whose facade names another generated type.
     resource.facades = true;
     resource.doc = schema.and_then(|s| s.description.clone());
+    resource.version_patch = subresources_patch(&resource, version);
     let root_type = resource.root().to_string();
     resource.schema_patch = schema.and_then(|s| root_patch(s, types, &root_type));
     resource
+}
+
+/// The version patch that gives back the input's `subresources` where the derive writes others:
+/// it writes the status subresource exactly when there is a status type, and the scale one only
+/// then.
+fn subresources_patch(
+    resource: &Resource,
+    version: &CustomResourceDefinitionVersion,
+) -> Option<String> {
+    let derived = resource.status.as_ref().map(|_| {
+        let scale = resource.scale.as_ref().map(|s| {
+            let mut scale = serde_json::json!({
+                "specReplicasPath": s.spec_replicas_path,
+                "statusReplicasPath": s.status_replicas_path,
+            });
+            if let Some(selector) = &s.label_selector_path {
+                scale["labelSelectorPath"] = Value::from(selector.clone());
+            }
+            scale
+        });
+        let mut subresources = serde_json::json!({"status": {}});
+        if let Some(scale) = scale {
+            subresources["scale"] = scale;
+        }
+        subresources
+    });
+    let derived = serde_json::json!({"subresources": derived});
+    let input = serde_json::json!({"subresources": version.subresources});
+    let patch = crate::runtime::merge_patch_between(&derived, &input)?;
+    serde_json::to_string_pretty(&patch).ok()
 }
 
 /// The JSON merge patch that turns the root schema the derive makes (a `title`, the doc as

@@ -164,7 +164,7 @@ fn version(r: &Resource) -> TokenStream {
         ),*])))
     };
     let subresources = subresources(r, &apiext);
-    quote! {
+    let version = quote! {
         #apiext::CustomResourceDefinitionVersion {
             name: #std::string::String::from(#name),
             served: #served,
@@ -177,6 +177,17 @@ fn version(r: &Resource) -> TokenStream {
                 open_api_v3_schema: ::core::option::Option::Some(schema),
             }),
             subresources: #subresources,
+        }
+    };
+    match &r.version_patch {
+        None => version,
+        Some(patch) => {
+            let kube_gen = &r.crates.kube_gen;
+            quote! {{
+                let mut version = #version;
+                #kube_gen::__private::runtime::patch_version(&mut version, #patch);
+                version
+            }}
         }
     }
 }

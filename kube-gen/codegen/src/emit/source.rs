@@ -393,6 +393,10 @@ fn kube_attrs(r: &Resource, derives: &[syn::Path], schema: SchemaMode) -> TokenS
         SchemaMode::Manual => attrs.push(quote!(schema = "manual")),
         SchemaMode::Disabled => attrs.push(quote!(schema = "disabled")),
     }
+    if let Some(patch) = &r.version_patch {
+        let patch = raw_string(patch);
+        attrs.push(quote!(version_patch = #patch));
+    }
     // clippy reads a key repeated across `printcolumn(...)`s (`type_ = "string"`) as a
     // duplicated attribute
     let allow =

@@ -13,7 +13,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
 use schemars::{JsonSchema, generate::SchemaSettings, transform::AddNullable};
 
 pub use merge::{MergeError, merge_crds};
-pub use patch::{merge_patch, patch_schema};
+pub use patch::{merge_patch, merge_patch_between, patch_schema, patch_version};
 pub use schema::make_structural;
 
 /// The schemars settings used for CRD schemas: OpenAPI 3, every subschema inlined (no `$ref`),

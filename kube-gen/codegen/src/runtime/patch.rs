@@ -1,9 +1,14 @@
-//! `#[kube(schema_patch = "...")]`: a JSON merge patch (RFC 7386) applied to the root schema,
-//! for what no Rust type says at the root: the CLI uses it to give a generated type's `crd()`
-//! the input's root `title`, `description`, `required` and `apiVersion`/`kind`/`metadata`
-//! properties, byte for byte.
+//! `#[kube(schema_patch = "...")]` and `#[kube(version_patch = "...")]`: JSON merge patches
+//! (RFC 7386) applied to the root schema and to the CRD version, for what no Rust type or other
+//! attribute says: the CLI uses them to give a generated type's `crd()` the input's root
+//! `title`, `description`, `required` lists and `apiVersion`/`kind`/`metadata` properties, and
+//! its `subresources` as written, byte for byte.
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSONSchemaProps;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    CustomResourceDefinitionVersion, JSONSchemaProps,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Applies the merge patch `patch` (JSON text) to `schema`: objects merge key by key, `null`
@@ -15,12 +20,25 @@ use serde_json::Value;
 /// `required` that is not a list of strings, say); `#[derive(CustomResource)]` has checked
 /// the first at compile time.
 pub fn patch_schema(schema: &mut JSONSchemaProps, patch: &str) {
-    let patch: Value = serde_json::from_str(patch)
-        .unwrap_or_else(|err| panic!("`schema_patch` is not JSON: {err}"));
-    let mut value = serde_json::to_value(&*schema).expect("a JSONSchemaProps is JSON");
+    apply(schema, patch, "schema_patch");
+}
+
+/// Applies the merge patch `patch` (JSON text) to the CRD version `version`.
+///
+/// # Panics
+///
+/// As [`patch_schema`].
+pub fn patch_version(version: &mut CustomResourceDefinitionVersion, patch: &str) {
+    apply(version, patch, "version_patch");
+}
+
+fn apply<T: Serialize + DeserializeOwned>(target: &mut T, patch: &str, key: &str) {
+    let patch: Value =
+        serde_json::from_str(patch).unwrap_or_else(|err| panic!("`{key}` is not JSON: {err}"));
+    let mut value = serde_json::to_value(&*target).expect("k8s-openapi types are JSON");
     merge_patch(&mut value, &patch);
-    *schema = serde_json::from_value(value)
-        .unwrap_or_else(|err| panic!("`schema_patch` makes the root schema invalid: {err}"));
+    *target = serde_json::from_value(value)
+        .unwrap_or_else(|err| panic!("`{key}` makes the CRD invalid: {err}"));
 }
 
 /// RFC 7386's `MergePatch(target, patch)`, in place.
@@ -42,6 +60,29 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
             merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
         }
     }
+}
+
+/// The merge patch that turns `from` into `to`: keys `to` lacks become `null`, differing
+/// objects are patched key by key and anything else is replaced; `None` when they are equal.
+/// (`to` must hold no `null`s, which a merge patch cannot write.)
+pub fn merge_patch_between(from: &Value, to: &Value) -> Option<Value> {
+    if from == to {
+        return None;
+    }
+    let (Value::Object(from), Value::Object(to)) = (from, to) else {
+        return Some(to.clone());
+    };
+    let mut patch = serde_json::Map::new();
+    for key in from.keys().filter(|k| !to.contains_key(*k)) {
+        patch.insert(key.clone(), Value::Null);
+    }
+    for (key, value) in to {
+        let before = from.get(key).unwrap_or(&Value::Null);
+        if let Some(change) = merge_patch_between(before, value) {
+            patch.insert(key.clone(), change);
+        }
+    }
+    Some(Value::Object(patch))
 }
 
 #[cfg(test)]
@@ -102,6 +143,32 @@ mod tests {
             merge_patch(&mut target, &patch);
             assert_eq!(target, expected, "patch {patch}");
         }
+    }
+
+    #[test]
+    fn the_patch_between_two_values_turns_one_into_the_other() {
+        let cases = [
+            (json!({"status": {}}), json!({})),
+            (
+                json!({"status": {}}),
+                json!({"scale": {"a": "b"}, "status": {}}),
+            ),
+            (json!(null), json!({})),
+            (
+                json!({"a": {"b": 1, "c": 2}}),
+                json!({"a": {"b": 1}, "d": [1]}),
+            ),
+        ];
+        for (from, to) in cases {
+            let patch = merge_patch_between(&from, &to).unwrap();
+            let mut patched = from.clone();
+            merge_patch(&mut patched, &patch);
+            assert_eq!(patched, to, "{from} -> {to} by {patch}");
+        }
+        assert_eq!(
+            merge_patch_between(&json!({"a": 1}), &json!({"a": 1})),
+            None
+        );
     }
 
     #[test]

@@ -68,7 +68,7 @@ fn the_generated_types_have_the_same_fields() {
         replicas: Some(3),
     };
     let status = generated::FooStatus {
-        available_replicas: 3,
+        available_replicas: Some(3),
     };
     let handwritten = FooSpec {
         deployment_name: spec.deployment_name.clone(),

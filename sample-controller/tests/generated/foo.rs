@@ -39,6 +39,7 @@ pub struct FooSpec {
 pub struct FooStatus {
     /// Available replicas of the owned Deployment, as last observed.
     #[serde(rename = "availableReplicas")]
-    #[serde(default)]
-    pub available_replicas: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = 0))]
+    pub available_replicas: Option<i32>,
 }

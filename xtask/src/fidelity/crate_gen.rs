@@ -380,27 +380,21 @@ fn guarded(f: impl FnOnce() -> Result<(), Vec<String>>) -> Result<(), Vec<String
 
 /// The derived schema of the version against the input's, both normalised and canonical.
 fn schema(check: &Check) -> Result<(), Vec<String>> {
-    let crd = (check.crd_fn)();
-    let derived = crd.spec.versions[0]
-        .schema
-        .as_ref()
-        .and_then(|s| s.open_api_v3_schema.as_ref());
-    let mut actual = serde_json::to_value(derived).map_err(|e| vec![e.to_string()])?;
-    let mut expected: Value = serde_json::from_str(check.schema).map_err(|e| vec![e.to_string()])?;
-    for value in [&mut actual, &mut expected] {
+    compare_schemas(check, 40, |value| {
         kube_gen_codegen::crd::normalize(value);
         canon::canonical(value);
-    }
-    if actual == expected {
-        Ok(())
-    } else {
-        Err(canon::diff(&expected, &actual, 40))
-    }
+    })
 }
 
 /// The derived schema of the version against the input's as they are, but for the float64
 /// bounds (`canon::float_bounds`).
 fn strict(check: &Check) -> Result<(), Vec<String>> {
+    compare_schemas(check, usize::MAX, canon::float_bounds)
+}
+
+/// The input schema (expected) against the one `crd()` derives, both first rewritten by
+/// `rewrite`; at most `limit` lines of differences.
+fn compare_schemas(check: &Check, limit: usize, rewrite: fn(&mut Value)) -> Result<(), Vec<String>> {
     let crd = (check.crd_fn)();
     let derived = crd.spec.versions[0]
         .schema
@@ -408,12 +402,12 @@ fn strict(check: &Check) -> Result<(), Vec<String>> {
         .and_then(|s| s.open_api_v3_schema.as_ref());
     let mut actual = serde_json::to_value(derived).map_err(|e| vec![e.to_string()])?;
     let mut expected: Value = serde_json::from_str(check.schema).map_err(|e| vec![e.to_string()])?;
-    canon::float_bounds(&mut actual);
-    canon::float_bounds(&mut expected);
+    rewrite(&mut actual);
+    rewrite(&mut expected);
     if actual == expected {
         Ok(())
     } else {
-        Err(canon::diff(&expected, &actual, usize::MAX))
+        Err(canon::diff(&expected, &actual, limit))
     }
 }
 

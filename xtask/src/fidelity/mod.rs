@@ -161,7 +161,9 @@ fn check_project(
     let run = run_started.elapsed();
     for unit in &generated.units {
         let compiled = compiled.iter().any(|u| same_unit(u, unit));
-        for check in Check::PER_VERSION {
+        // the objects check runs only for versions that have hand-written objects
+        let objects = (!unit.objects.is_empty()).then_some(Check::Objects);
+        for check in Check::PER_VERSION.into_iter().chain(objects) {
             let key = (
                 unit.file.clone(),
                 unit.crd.clone(),
@@ -179,27 +181,6 @@ fn check_project(
             };
             records.push(Record {
                 check,
-                file: unit.file.clone(),
-                unit: format!("{} {}", unit.crd, unit.version),
-                outcome,
-            });
-        }
-        if !unit.objects.is_empty() {
-            let key = (
-                unit.file.clone(),
-                unit.crd.clone(),
-                unit.version.clone(),
-                Check::Objects,
-            );
-            let outcome = if compiled {
-                results.get(&key).cloned().unwrap_or_else(|| {
-                    Outcome::Fail(vec!["no result: the check binary stopped".into()])
-                })
-            } else {
-                Outcome::Blocked(Check::Compile)
-            };
-            records.push(Record {
-                check: Check::Objects,
                 file: unit.file.clone(),
                 unit: format!("{} {}", unit.crd, unit.version),
                 outcome,

@@ -323,6 +323,9 @@ fn subresources_patch(
     serde_json::to_string_pretty(&patch).ok()
 }
 
+/// Root properties the root type writes itself; their schemas come from the input's.
+const ROOT_OWN: [&str; 3] = ["apiVersion", "kind", "metadata"];
+
 /// The JSON merge patch that turns the root schema the derive makes (a `title`, the doc as
 /// `description`, `required: [spec]`, no `apiVersion`/`kind`/`metadata`) into the input's.
 /// The derive's title is the root type's name, `root_type`. `None` when there is nothing to
@@ -344,7 +347,7 @@ fn root_patch(root: &JSONSchemaProps, types: &TypeSet, root_type: &str) -> Optio
     if required != derived {
         patch.insert("required".into(), required.map_or(Value::Null, Value::from));
     }
-    let root_own: serde_json::Map<String, Value> = ["apiVersion", "kind", "metadata"]
+    let root_own: serde_json::Map<String, Value> = ROOT_OWN
         .into_iter()
         .filter_map(|name| {
             let schema = root.properties.as_ref()?.get(name)?;
@@ -356,12 +359,11 @@ fn root_patch(root: &JSONSchemaProps, types: &TypeSet, root_type: &str) -> Optio
     }
     // The derive sorts every `required` (as kube-derive does); the input's order comes back
     // here, for the nodes the generated schema has.
-    let own = ["apiVersion", "kind", "metadata"];
     for (name, schema) in root.properties.iter().flatten() {
         let generated = match name.as_str() {
             "spec" => true,
             "status" => types.status.is_some(),
-            _ => types.root_fields && !own.contains(&name.as_str()),
+            _ => types.root_fields && !ROOT_OWN.contains(&name.as_str()),
         };
         let orders = serde_json::to_value(schema)
             .ok()

@@ -299,16 +299,7 @@ fn ty_with(schema: Value, options: &BuildOptions) -> Result<Type, Vec<SchemaErro
 #[test]
 fn object_references_become_k8s_object_references_unless_turned_off() {
     let string = json!({"type": "string"});
-    let names = [
-        "apiVersion",
-        "fieldPath",
-        "kind",
-        "name",
-        "namespace",
-        "resourceVersion",
-        "uid",
-    ];
-    let properties: serde_json::Map<String, Value> = names
+    let properties: serde_json::Map<String, Value> = OBJECT_REFERENCE_PROPERTIES
         .iter()
         .map(|n| ((*n).to_owned(), string.clone()))
         .collect();

@@ -62,6 +62,9 @@ enum Task {
         all: bool,
         /// Check these projects (folders of the corpus) only.
         projects: Vec<String>,
+        /// Check the output for this derive only: `kube-gen` or `kube` (default: both).
+        #[arg(long, value_parser = ["kube-gen", "kube"])]
+        target: Option<String>,
     },
     /// kube-derive 5.0's own integration tests with our derive (issue #17), compared with
     /// kube-gen-derive/kube-derive-compat.tsv; any difference fails.
@@ -93,11 +96,26 @@ fn main() -> anyhow::Result<()> {
             println!("{}", kube_gen_tests::ensure_built()?.display());
             Ok(())
         }
-        Task::Fidelity { all, projects } => fidelity::run(match (all, projects.is_empty()) {
-            (true, _) => fidelity::Selection::All,
-            (false, true) => fidelity::Selection::CiSubset,
-            (false, false) => fidelity::Selection::Projects(projects),
-        }),
+        Task::Fidelity {
+            all,
+            projects,
+            target,
+        } => {
+            let selection = match (all, projects.is_empty()) {
+                (true, _) => fidelity::Selection::All,
+                (false, true) => fidelity::Selection::CiSubset,
+                (false, false) => fidelity::Selection::Projects(projects),
+            };
+            let targets = match target.as_deref() {
+                Some("kube") => vec![kube_gen_codegen::Target::Kube],
+                Some(_) => vec![kube_gen_codegen::Target::KubeGen],
+                None => vec![
+                    kube_gen_codegen::Target::KubeGen,
+                    kube_gen_codegen::Target::Kube,
+                ],
+            };
+            fidelity::run(selection, &targets)
+        }
         Task::KubeDeriveCompat { bless } => kube_derive_compat::run(if bless {
             kube_derive_compat::Mode::Bless
         } else {

@@ -59,8 +59,16 @@ pub fn run(long: bool) -> anyhow::Result<()> {
         "checking kube-derive 5.0's own tests against our derive (cargo xtask kube-derive-compat; kube-gen-derive/kube-derive-compat.tsv lists every expected failure and why)",
     );
     crate::kube_derive_compat::run(crate::kube_derive_compat::Mode::Check)?;
-    say("checking the CLI on the CI subset of the CRD corpus (cargo xtask fidelity)");
-    crate::fidelity::run(crate::fidelity::Selection::CiSubset)?;
+    say(
+        "checking the CLI on the CI subset of the CRD corpus, both targets (cargo xtask fidelity)",
+    );
+    crate::fidelity::run(
+        crate::fidelity::Selection::CiSubset,
+        &[
+            kube_gen_codegen::Target::KubeGen,
+            kube_gen_codegen::Target::Kube,
+        ],
+    )?;
     crate::package::run()?;
     crate::package::install_cli()?;
     say(

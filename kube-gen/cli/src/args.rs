@@ -21,7 +21,8 @@ Examples:
   kube-gen completions bash > /etc/bash_completion.d/kube-gen
 
 Non-CRD documents in a multi-document YAML stream are skipped with a note on stderr.
-The generated code needs the crates kube-gen, serde, serde_json, schemars 1 and k8s-openapi.
+The generated code needs the crates kube-gen, serde, serde_json, schemars 1 and k8s-openapi;
+with --target kube, kube (feature `derive`) instead of kube-gen.
 
 Errors go to stderr, one per line, every error of every input before exiting:
   error: FILE:LINE:COLUMN: what is wrong (at .spec.versions[0].schema.openAPIV3Schema.properties.spec)
@@ -121,6 +122,11 @@ pub(crate) struct Cli {
     /// fields may be left unset.
     #[arg(short = 'b', long)]
     pub(crate) builders: bool,
+    /// The derive the output is for: `kube-gen` (default: the CRD is the input's exactly) or
+    /// `kube` (kube's own `CustomResource`: needs only kube, k8s-openapi, serde, serde_json
+    /// and schemars, as kopium's output does).
+    #[arg(long, value_name = "TARGET", default_value = "kube-gen", value_parser = ["kube-gen", "kube"])]
+    pub(crate) target: String,
     /// kopium's `--auto`: docs and `--schema derived`, what kube-gen does by default.
     #[arg(short = 'A', long)]
     pub(crate) auto: bool,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Parser;
 use kube_gen_codegen::crd::{self, Source, Version, VersionFilter, VersionOptions};
-use kube_gen_codegen::emit::source::{self, MapType, SourceOptions, TypeDerive};
+use kube_gen_codegen::emit::source::{self, MapType, SourceOptions, Target, TypeDerive};
 use kube_gen_codegen::model::SchemaMode;
 
 mod args;
@@ -99,6 +99,11 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             _ => SchemaMode::Derived,
         },
         builders: cli.builders,
+        target: if cli.target == "kube" {
+            Target::Kube
+        } else {
+            Target::KubeGen
+        },
     };
     match &cli.out_dir {
         Some(dir) => {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 pub use error::{GenerateError, Problem};
 
 use crate::crd::{self, Source, VersionFilter, VersionOptions};
-use crate::emit::source::{self, MapType, SourceOptions, TypeDerive};
+use crate::emit::source::{self, MapType, SourceOptions, Target, TypeDerive};
 use crate::model::SchemaMode;
 
 /// The file [`Builder::generate`] writes unless told otherwise.
@@ -49,8 +49,8 @@ const DEFAULT_FILE_NAME: &str = "crds.rs";
 /// include!(concat!(env!("OUT_DIR"), "/crds.rs"));
 /// ```
 ///
-/// The generated code needs the crates `kube-gen`, `serde`, `serde_json`, `schemars` and
-/// `k8s-openapi` as dependencies, and the build script needs `kube-gen-codegen` with the
+/// The generated code needs the crates `kube-gen` (`kube` with its `derive` feature for
+/// [`Target::Kube`]), `serde`, `serde_json`, `schemars` and `k8s-openapi` as dependencies, and the build script needs `kube-gen-codegen` with the
 /// `cli` feature (plus `k8s-openapi` with a Kubernetes version) as build-dependencies.
 #[derive(Debug, Clone, Default)]
 #[must_use]
@@ -70,6 +70,7 @@ pub struct Builder {
     relaxed: bool,
     schema: SchemaMode,
     builders: bool,
+    target: Target,
     out_dir: Option<PathBuf>,
     output: Output,
     rerun_if_changed: Option<bool>,
@@ -149,6 +150,13 @@ impl Builder {
     /// works on any CRD.
     pub fn smart_derive_elision(mut self, on: bool) -> Self {
         self.smart_derive_elision = on;
+        self
+    }
+
+    /// The derive the output is for (default: kube-gen's). With [`Target::Kube`] the code
+    /// needs kube with its `derive` feature instead of `kube-gen`.
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = target;
         self
     }
 
@@ -358,6 +366,7 @@ impl Builder {
             hide_prelude: self.hide_prelude,
             schema: self.schema,
             builders: self.builders,
+            target: self.target,
         };
         let files = match &self.output {
             Output::File(name) => source::single_file(&selected.versions, &options)

@@ -35,5 +35,7 @@ pub mod types;
 
 #[cfg(feature = "cli")]
 pub use builder::{Builder, GenerateError};
+#[cfg(feature = "cli")]
+pub use emit::source::{MapType, Target};
 #[cfg(feature = "runtime")]
 pub use runtime::{MergeError, merge_crds};

@@ -15,6 +15,9 @@ use kube_gen_codegen::crd::{self, Source, VersionFilter, VersionOptions};
 use kube_gen_codegen::emit::source::{self, SourceOptions};
 use serde_json::Value;
 
+use kube_gen_codegen::Target;
+
+use super::Paths;
 use super::corpus::CrdFile;
 use super::objects::Object;
 use super::synthesize;
@@ -47,6 +50,10 @@ pub struct Unit {
 pub struct Generated {
     /// The crate's directory.
     pub dir: PathBuf,
+    /// Its package (and binary) name.
+    pub package: String,
+    /// The derive the code is for.
+    pub target: Target,
     /// Root types whose code was generated, in file order.
     pub units: Vec<Unit>,
     /// Files that were generated (their module names, parallel to the files).
@@ -59,22 +66,35 @@ pub struct Generated {
     pub unmatched: Vec<String>,
 }
 
-/// Writes the crate of `project` below `root` (`target/fidelity`).
+/// Writes the crate of `project` for `target` below `target/fidelity`: `<project>/`, or
+/// `kube/<project>/` for kube-derive's output.
 pub fn generate(
-    workspace: &Path,
-    corpus: &Path,
-    root: &Path,
+    paths: &Paths<'_>,
     project: &str,
+    target: Target,
     files: &[CrdFile],
     objects: &[Object],
 ) -> anyhow::Result<Generated> {
-    let dir = root.join(project);
+    let Paths {
+        workspace,
+        corpus,
+        root,
+    } = *paths;
+    let (dir, package) = match target {
+        Target::KubeGen => (root.join(project), format!("fidelity-{project}")),
+        Target::Kube => (
+            root.join("kube").join(project),
+            format!("fidelity-kube-{project}"),
+        ),
+    };
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cleaning {}", dir.display()))?;
     }
     std::fs::create_dir_all(dir.join("src"))?;
     let mut generated = Generated {
         dir: dir.clone(),
+        package: package.clone(),
+        target,
         ..Generated::default()
     };
     let mut taken = BTreeSet::new();
@@ -86,7 +106,7 @@ pub fn generate(
             name: file.path.clone(),
             text,
         };
-        match generate_file(&dir, &source, &module, objects) {
+        match generate_file(&dir, &source, &module, target, objects) {
             Ok(units) => {
                 generated.units.extend(units);
                 generated.modules.push((file.path.clone(), module));
@@ -107,17 +127,15 @@ pub fn generate(
         .filter(|o| !used.contains(o.name.as_str()))
         .map(|o| o.name.clone())
         .collect();
-    std::fs::write(dir.join("Cargo.toml"), manifest(workspace, project)?)?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        manifest(workspace, &package, target)?,
+    )?;
     std::fs::copy(workspace.join("Cargo.lock"), dir.join("Cargo.lock"))
         .context("copying Cargo.lock")?;
     std::fs::write(dir.join("src/canon.rs"), CANON_RS)?;
-    write_main(&dir, &generated.units)?;
+    write_main(&dir, &generated.units, target)?;
     Ok(generated)
-}
-
-/// The package and binary name of a project's crate.
-pub fn package_name(project: &str) -> String {
-    format!("fidelity-{project}")
 }
 
 /// Every (file, crd, version) of an input, for checks a generation failure blocks.
@@ -144,6 +162,7 @@ fn generate_file(
     dir: &Path,
     source: &Source,
     module: &str,
+    target: Target,
     objects: &[Object],
 ) -> Result<Vec<Unit>, String> {
     let loaded = crd::load(source).map_err(|e| e.to_string())?;
@@ -174,7 +193,11 @@ fn generate_file(
             versions.push(version);
         }
     }
-    let files = source::module_files(&versions, &SourceOptions::default())
+    let options = SourceOptions {
+        target,
+        ..SourceOptions::default()
+    };
+    let files = source::module_files(&versions, &options)
         .map_err(|e| format!("the emitter produced invalid Rust: {e}"))?;
     let module_dir = dir.join("src").join(module);
     let data_dir = dir.join("data").join(module);
@@ -243,8 +266,20 @@ fn module_name(path: &str, taken: &mut BTreeSet<String>) -> String {
 }
 
 /// The crate's `Cargo.toml`: the dependency lines of the root `Cargo.toml`, copied.
-fn manifest(workspace: &Path, project: &str) -> anyhow::Result<String> {
+fn manifest(workspace: &Path, package: &str, target: Target) -> anyhow::Result<String> {
     let root = std::fs::read_to_string(workspace.join("Cargo.toml"))?;
+    // The derive the code is for: kube-gen's, or kube's alone (kube-gen is not a dependency,
+    // so the output is shown to need none of it).
+    let derive = match target {
+        Target::KubeGen => format!(
+            "kube-gen = {{ path = {:?} }}",
+            workspace.join("kube-gen").display().to_string()
+        ),
+        Target::Kube => {
+            "kube = { version = \"5.0\", default-features = false, features = [\"derive\"] }"
+                .to_owned()
+        }
+    };
     let mut deps = Vec::new();
     for name in ["k8s-openapi", "schemars", "serde", "serde_json"] {
         let prefix = format!("{name} = ");
@@ -263,22 +298,20 @@ fn manifest(workspace: &Path, project: &str) -> anyhow::Result<String> {
          # Not a member of the kube-gen workspace.\n\
          [workspace]\n\n\
          [dependencies]\n\
-         kube-gen = {{ path = {kube_gen:?} }}\n\
+         {derive}\n\
          # The CLI's normaliser, `crd::normalize`, behind the codegen crate's `cli` feature.\n\
          kube-gen-codegen = {{ path = {codegen:?}, features = [\"cli\"] }}\n\
          {deps}\n\n\
          # No debug info: the checks need none, and it halves rustc's memory on large CRDs.\n\
          [profile.dev]\n\
          debug = 0\n",
-        package = package_name(project),
-        kube_gen = workspace.join("kube-gen").display().to_string(),
         codegen = workspace.join("kube-gen/codegen").display().to_string(),
         deps = deps.join("\n"),
     ))
 }
 
 /// `src/main.rs`: every module and one check entry per unit in `units`.
-pub fn write_main(dir: &Path, units: &[Unit]) -> anyhow::Result<()> {
+pub fn write_main(dir: &Path, units: &[Unit], target: Target) -> anyhow::Result<()> {
     let modules: BTreeSet<&str> = units.iter().map(|u| u.module.as_str()).collect();
     let mods: String = modules.iter().map(|m| format!("mod {m};\n")).collect();
     let entries: String = units
@@ -303,8 +336,13 @@ pub fn write_main(dir: &Path, units: &[Unit]) -> anyhow::Result<()> {
             )
         })
         .collect();
+    // kube-derive's root types have `crd()` through kube's trait only
+    let uses = match target {
+        Target::KubeGen => "",
+        Target::Kube => "use kube::CustomResourceExt as _;\n",
+    };
     let main = MAIN_RS
-        .replace("/* MODS */\n", &mods)
+        .replace("/* MODS */\n", &format!("{mods}{uses}"))
         .replace("    /* CHECKS */\n", &entries);
     std::fs::write(dir.join("src/main.rs"), main)?;
     Ok(())
@@ -319,7 +357,7 @@ const MAIN_RS: &str = r#"//! Generated by `cargo xtask fidelity`; do not edit. C
 mod canon;
 /* MODS */
 
-use kube_gen::__private::k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use serde_json::{Value, json};
 
 struct Check {

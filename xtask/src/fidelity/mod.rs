@@ -36,6 +36,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use kube_gen_codegen::Target;
 use serde_json::Value;
 
 pub use corpus::Selection;
@@ -48,35 +49,57 @@ use crate::steps::say;
 /// How many times a crate is rebuilt without the files that failed to compile.
 const MAX_BUILDS: usize = 4;
 
-/// Runs the gate on `selection` and fails unless it passes.
-pub fn run(selection: Selection) -> anyhow::Result<()> {
+/// Runs the gate on `selection` for each of `targets` and fails unless every run passes.
+pub fn run(selection: Selection, targets: &[Target]) -> anyhow::Result<()> {
+    let mut failed = Vec::new();
+    for &target in targets {
+        if !run_target(&selection, target)? {
+            failed.push(report::target_name(target));
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "the fidelity gate failed for --target {} (see above)",
+            failed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The gate for one target: its report, and whether it passed.
+fn run_target(selection: &Selection, target: Target) -> anyhow::Result<bool> {
     let started = Instant::now();
     let workspace = kube_gen_tests::workspace_root();
     let corpus_dir = corpus::default_dir(&workspace);
     let all = corpus::read_manifest(&corpus_dir)?;
-    let projects = corpus::select(&all, &selection)?;
+    let projects = corpus::select(&all, selection)?;
     let root = workspace.join("target/fidelity");
     std::fs::create_dir_all(&root)?;
     let mut report = Report {
-        selection: match &selection {
+        selection: match selection {
             Selection::CiSubset => "CI subset".to_owned(),
             Selection::All => "all".to_owned(),
             Selection::Projects(p) => p.join(" "),
         },
+        target,
         exceptions: exceptions::read(&workspace)?,
         ..Report::default()
     };
     for (project, files) in &projects {
         say(&format!(
-            "fidelity: {project} ({} files): generating, building, checking",
+            "fidelity --target {}: {project} ({} files): generating, building, checking",
+            report::target_name(target),
             files.len()
         ));
         let whole_project = files.len() == all.iter().filter(|f| f.project == *project).count();
         let (records, run) = check_project(
-            &workspace,
-            &corpus_dir,
-            &root,
+            &Paths {
+                workspace: &workspace,
+                corpus: &corpus_dir,
+                root: &root,
+            },
             project,
+            target,
             files,
             whole_project,
         )?;
@@ -90,28 +113,38 @@ pub fn run(selection: Selection) -> anyhow::Result<()> {
         report.projects.push(run);
     }
     report.wall = started.elapsed();
-    let json = root.join("report.json");
+    let json = root.join(match target {
+        Target::KubeGen => "report.json",
+        Target::Kube => "report-kube.json",
+    });
     report.write_json(&json)?;
     eprint!("{}", report.text());
     eprintln!("    report: {}", json.display());
-    if !report.passed() {
-        bail!("the fidelity gate failed (see above)");
-    }
-    Ok(())
+    Ok(report.passed())
+}
+
+/// Where the gate reads and writes.
+struct Paths<'a> {
+    /// The workspace.
+    workspace: &'a Path,
+    /// The CRD corpus.
+    corpus: &'a Path,
+    /// `target/fidelity`.
+    root: &'a Path,
 }
 
 /// Generates, builds and runs one project's crate.
 fn check_project(
-    workspace: &Path,
-    corpus_dir: &Path,
-    root: &Path,
+    paths: &Paths<'_>,
     project: &str,
+    target: Target,
     files: &[corpus::CrdFile],
     whole_project: bool,
 ) -> anyhow::Result<(Vec<Record>, ProjectRun)> {
     let started = Instant::now();
-    let objects = objects::read(workspace, project)?;
-    let generated = crate_gen::generate(workspace, corpus_dir, root, project, files, &objects)?;
+    let root = paths.root;
+    let objects = objects::read(paths.workspace, project)?;
+    let generated = crate_gen::generate(paths, project, target, files, &objects)?;
     let generate = started.elapsed();
     let mut records = Vec::new();
     let per_file = |check, file: &str, outcome| Record {
@@ -156,7 +189,7 @@ fn check_project(
     let results = if compiled.is_empty() {
         BTreeMap::new()
     } else {
-        run_checks(root, project)?
+        run_checks(root, &generated.package)?
     };
     let run = run_started.elapsed();
     for unit in &generated.units {
@@ -298,7 +331,7 @@ fn build(root: &Path, project: &str, generated: &Generated) -> anyhow::Result<Bu
             return Ok((Vec::new(), failures, usage));
         }
         units.retain(|u| !failed_modules.contains(&u.module));
-        crate_gen::write_main(&generated.dir, &units)?;
+        crate_gen::write_main(&generated.dir, &units, generated.target)?;
     }
     if !units.is_empty() {
         say(&format!(
@@ -353,11 +386,11 @@ fn compile_errors(stdout: &str, main_rs: &str) -> Vec<(Option<String>, String)> 
 /// Runs the built checks; one outcome per (file, crd, version, check).
 fn run_checks(
     root: &Path,
-    project: &str,
+    package: &str,
 ) -> anyhow::Result<BTreeMap<(String, String, String, Check), Outcome>> {
     let binary: PathBuf = root
         .join("target/debug")
-        .join(crate_gen::package_name(project));
+        .join(package);
     let output = Command::new(&binary)
         .output()
         .with_context(|| format!("running {}", binary.display()))?;

@@ -378,6 +378,13 @@ fn field(f: &Field, options: &SourceOptions, schema: Schema) -> TokenStream {
     } else if f.is_option() {
         let serde = quote!(#[serde(default, skip_serializing_if = "Option::is_none")]);
         builder = Some(quote!(#[builder(default, setter(strip_option))]));
+        if options.target == Target::Kube {
+            // kube-derive makes every `Option` `nullable: true` (and adds `null` to an enum's
+            // values); the schema of the inner type is the input's. Still not required:
+            // `#[serde(default)]`.
+            let with = inner.to_string();
+            schemars.push(quote!(with = #with));
+        }
         (serde, quote!(Option<#inner>))
     } else {
         (quote!(), inner)

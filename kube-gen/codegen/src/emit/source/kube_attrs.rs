@@ -91,8 +91,12 @@ pub(super) fn kube_attrs(
         let derive = quote!(#derive).to_string().replace(' ', "");
         attrs.push(quote!(derive = #derive));
     }
-    if let Some(doc) = &r.doc {
-        attrs.push(quote!(doc = #doc));
+    match (&r.doc, target) {
+        (Some(doc), _) => attrs.push(quote!(doc = #doc)),
+        // kube-derive documents the root "Auto-generated derived type for ..." otherwise, and
+        // that becomes the schema's description
+        (None, Target::Kube) => attrs.push(quote!(doc = "")),
+        (None, Target::KubeGen) => {}
     }
     match schema {
         SchemaMode::Derived => {}

@@ -184,6 +184,66 @@ fn main() {{
     }"#;
     cases.pass(case(&dir, "builders", &built, main));
 
+    // --target kube: kube's own derive, no kube-gen; root CEL rules as kube's `Rule`, the spec
+    // and status schemas as the input's (the root is kube-derive's: see the README)
+    let gadget_crd = dir.join("gadget_crd.yaml");
+    std::fs::write(&gadget_crd, KUBE_TARGET_CRD).unwrap();
+    let gadget_crd = gadget_crd.to_str().unwrap();
+    let for_kube = generate(&[gadget_crd, "--target", "kube"]);
+    assert!(
+        for_kube.contains("use kube::CustomResource;")
+            && !for_kube.contains("kube_gen")
+            && !for_kube.contains("schema_patch")
+            && for_kube.contains("::kube::core::Rule::new("),
+        "{for_kube}"
+    );
+    let main = format!(
+        r####"const INPUT: &str = r###"{}"###;
+
+fn main() {{
+    use kube::CustomResourceExt;
+    let input: serde_json::Value = serde_json::from_str(INPUT).unwrap();
+    let expected = &input["spec"]["versions"][0];
+    let crd = serde_json::to_value(generated::Gadget::crd()).unwrap();
+    let actual = &crd["spec"]["versions"][0];
+    // as k8s-openapi's JSONSchemaProps holds them: numbers are f64, `nullable: false` absent
+    // as in the apiserver's Go type
+    fn drop_false_nullable(value: &mut serde_json::Value) {{
+        if let Some(map) = value.as_object_mut() {{
+            if map.get("nullable") == Some(&serde_json::Value::Bool(false)) {{
+                map.remove("nullable");
+            }}
+            map.values_mut().for_each(drop_false_nullable);
+        }}
+    }}
+    let props = |value: Option<&serde_json::Value>| {{
+        let mut value = value.unwrap().clone();
+        drop_false_nullable(&mut value);
+        let props: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSONSchemaProps =
+            serde_json::from_value(value).unwrap();
+        serde_json::to_value(props).unwrap()
+    }};
+    // kube-derive's root makes `status` nullable: its properties are the input's
+    for key in ["spec", "status/properties"] {{
+        let path = format!("/schema/openAPIV3Schema/properties/{{key}}");
+        assert_eq!(props(actual.pointer(&path)), props(expected.pointer(&path)), "{{key}}");
+    }}
+    let rules = "/schema/openAPIV3Schema/x-kubernetes-validations";
+    assert_eq!(actual.pointer(rules), expected.pointer(rules));
+    for key in ["additionalPrinterColumns", "subresources"] {{
+        assert_eq!(actual[key], expected[key], "{{key}}");
+    }}
+    let gadget: generated::Gadget = serde_json::from_value(serde_json::json!({{
+        "apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {{"name": "g"}},
+        "spec": {{"replicas": 2, "port": "http"}},
+    }})).unwrap();
+    let back = serde_json::to_value(&gadget).unwrap();
+    assert_eq!(back["spec"], serde_json::json!({{"replicas": 2, "port": "http"}}));
+}}"####,
+        serde_json::to_string(&yaml_to_json(KUBE_TARGET_CRD)).unwrap()
+    );
+    cases.pass(case(&dir, "target_kube", &for_kube, &main));
+
     // --schema manual: no JsonSchema derived anywhere; the user's impl for the root is the schema
     let manual = generate(&["artifacts/crd.yaml", "--schema", "manual"]);
     assert!(
@@ -295,6 +355,59 @@ fn crds_fn(generated: &str) -> String {
 
 /// A CRD whose spec has required fields that cannot default (a date-time, and a struct holding
 /// one) beside ones that can (an enum, an optional struct).
+/// `yaml` as JSON.
+fn yaml_to_json(yaml: &str) -> serde_json::Value {
+    let loaded = load(&Source {
+        name: "inline.yaml".into(),
+        text: yaml.into(),
+    })
+    .unwrap();
+    loaded.crds[0].document.value.clone()
+}
+
+/// A namespaced CRD with root CEL rules in all their forms, an enum, an int-or-string, a
+/// scale subresource and a printer column, for `--target kube`.
+const KUBE_TARGET_CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  names: {kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    additionalPrinterColumns:
+    - {name: Replicas, type: integer, jsonPath: .spec.replicas}
+    subresources:
+      status: {}
+      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-validations:
+        - rule: has(self.spec)
+        - rule: self.spec.replicas <= 10
+          message: at most 10
+          reason: FieldValueForbidden
+          fieldPath: .spec.replicas
+        - rule: self.spec.replicas >= 0
+          messageExpression: "'negative: ' + string(self.spec.replicas)"
+        properties:
+          spec:
+            type: object
+            properties:
+              replicas: {type: integer, format: int32, minimum: 0}
+              mode: {type: string, enum: [Fast, Slow]}
+              port: {x-kubernetes-int-or-string: true}
+          status:
+            type: object
+            properties:
+              replicas: {type: integer, format: int32}
+"#;
+
 const ELISION_CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:

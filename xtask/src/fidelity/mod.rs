@@ -388,9 +388,7 @@ fn run_checks(
     root: &Path,
     package: &str,
 ) -> anyhow::Result<BTreeMap<(String, String, String, Check), Outcome>> {
-    let binary: PathBuf = root
-        .join("target/debug")
-        .join(package);
+    let binary: PathBuf = root.join("target/debug").join(package);
     let output = Command::new(&binary)
         .output()
         .with_context(|| format!("running {}", binary.display()))?;

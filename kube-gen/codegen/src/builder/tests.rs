@@ -283,3 +283,17 @@ fn kopium_options_reach_the_emitter_and_relaxed_warns() {
     assert!(text.contains("schema = \"disabled\""), "{text}");
     assert!(text.contains("Vec<serde_json::Value>"), "{text}");
 }
+
+#[test]
+fn target_kube_writes_for_kubes_derive() {
+    let tmp = TempDir::new("target");
+    let input = tmp.write("gadget.yaml", &crd("Gadget", "gadgets"));
+    builder(&tmp)
+        .crd(&input)
+        .target(crate::Target::Kube)
+        .generate()
+        .unwrap();
+    let text = std::fs::read_to_string(tmp.0.join("out/crds.rs")).unwrap();
+    assert!(text.contains("use kube::CustomResource;"), "{text}");
+    assert!(!text.contains("kube_gen"), "{text}");
+}

@@ -384,6 +384,11 @@ fn field(f: &Field, options: &SourceOptions, schema: Schema) -> TokenStream {
             // `#[serde(default)]`.
             let with = inner.to_string();
             schemars.push(quote!(with = #with));
+            if f.ty == Type::IntOrString && !f.nullable {
+                // ... and every optional int-or-string property `nullable: true` unless it
+                // says otherwise; `false` is what the apiserver stores as absent
+                schemars.push(quote!(extend("nullable" = false)));
+            }
         }
         (serde, quote!(Option<#inner>))
     } else {

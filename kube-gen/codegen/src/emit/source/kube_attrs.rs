@@ -188,4 +188,3 @@ fn raw_string(text: &str) -> TokenStream {
         .parse()
         .unwrap_or_else(|_| quote!(#text))
 }
-

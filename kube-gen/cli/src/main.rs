@@ -105,6 +105,11 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             Target::KubeGen
         },
     };
+    if options.target == Target::Kube {
+        for warning in versions.iter().filter_map(source::kube_target_warnings) {
+            eprintln!("warning: {warning}");
+        }
+    }
     match &cli.out_dir {
         Some(dir) => {
             let files = source::module_files(&versions, &options)?;

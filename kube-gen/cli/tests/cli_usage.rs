@@ -245,3 +245,26 @@ fn relaxed_maps_what_is_not_structural_to_json_with_a_warning_each() {
         "{text}"
     );
 }
+
+#[test]
+fn target_kube_warns_where_kube_derives_crd_would_panic() {
+    // strimzi's env vars: `oneOf: [{properties: {value: {}}}, {properties: {valueFrom: {}}}]`
+    let crd = "/work/shared/crds/strimzi/045-Crd-kafkanodepool.yaml";
+    let out = kube_gen(&[crd, "--target", "kube"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let warnings = stderr(&out);
+    assert_eq!(warnings.lines().count(), 1, "{warnings}");
+    assert!(
+        warnings.starts_with(&format!(
+            "warning: {crd}: kafkanodepools.kafka.strimzi.io v1: with --target kube, \
+             KafkaNodePool::crd() panics"
+        )),
+        "{warnings}"
+    );
+    // the default target keeps the branches: nothing to warn about
+    let out = kube_gen(&[crd], None);
+    assert_eq!(stderr(&out), "");
+    // and a CRD without such branches gets no warning
+    let out = kube_gen(&["artifacts/crd.yaml", "--target", "kube"], None);
+    assert_eq!(stderr(&out), "");
+}

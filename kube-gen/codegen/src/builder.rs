@@ -368,6 +368,13 @@ impl Builder {
             builders: self.builders,
             target: self.target,
         };
+        if self.target == Target::Kube {
+            let warnings = selected
+                .versions
+                .iter()
+                .filter_map(source::kube_target_warnings);
+            out.notes.extend(warnings.map(|w| format!("warning: {w}")));
+        }
         let files = match &self.output {
             Output::File(name) => source::single_file(&selected.versions, &options)
                 .map(|text| vec![(name.clone(), text)]),

@@ -14,10 +14,12 @@ use crate::types::{Enum, Field, Item, Struct, Type};
 
 mod derives;
 mod kube_attrs;
+mod kube_warnings;
 
 pub use derives::{DeriveError, DeriveTarget, TypeDerive};
 use derives::{Kind, elide_default, for_type, is_default};
 use kube_attrs::kube_attrs;
+pub use kube_warnings::kube_target_warnings;
 
 /// How the source is generated.
 #[derive(Debug, Clone)]

@@ -34,16 +34,8 @@ pub fn check(
         }
         let package = format!("b5-{tool}-{index:03}");
         let crate_dir = dir.join(&package);
-        if crate_dir.exists() {
-            std::fs::remove_dir_all(&crate_dir)?;
-        }
-        user_crate::write_manifest(workspace, &crate_dir, &package)?;
-        let mut lib = format!("//! {tool}'s output for {file}.\n\n#![allow(warnings)]\n\n");
-        for (n, module) in modules.iter().enumerate() {
-            std::fs::write(crate_dir.join(format!("src/m{n}.rs")), module)?;
-            lib.push_str(&format!("pub mod m{n};\n"));
-        }
-        std::fs::write(crate_dir.join("src/lib.rs"), lib)?;
+        let about = format!("{tool}'s output for {file}.");
+        write_crate(workspace, &crate_dir, &package, &about, modules)?;
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let output = Command::new(cargo)
             .args(["check", "--message-format=short", "--manifest-path"])
@@ -54,13 +46,7 @@ pub fn check(
         let result = if output.status.success() {
             Ok(())
         } else {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let errors: Vec<&str> = stderr
-                .lines()
-                .filter(|l| l.contains("error"))
-                .take(5)
-                .collect();
-            Err(errors.join("\n"))
+            Err(first_errors(&String::from_utf8_lossy(&output.stderr)))
         };
         eprintln!(
             "    {tool}: {file}: {}",
@@ -69,4 +55,36 @@ pub fn check(
         results.push((file.clone(), result));
     }
     Ok(results)
+}
+
+/// A fresh crate in `crate_dir` whose modules `m0`, `m1`, ... are `modules`
+/// as they are, warnings allowed (generated code is not ours to lint).
+pub fn write_crate(
+    workspace: &Path,
+    crate_dir: &Path,
+    package: &str,
+    about: &str,
+    modules: &[String],
+) -> anyhow::Result<()> {
+    if crate_dir.exists() {
+        std::fs::remove_dir_all(crate_dir)?;
+    }
+    user_crate::write_manifest(workspace, crate_dir, package)?;
+    let mut lib = format!("//! {about}\n\n#![allow(warnings)]\n\n");
+    for (n, module) in modules.iter().enumerate() {
+        std::fs::write(crate_dir.join(format!("src/m{n}.rs")), module)?;
+        lib.push_str(&format!("pub mod m{n};\n"));
+    }
+    std::fs::write(crate_dir.join("src/lib.rs"), lib)?;
+    Ok(())
+}
+
+/// The first lines of cargo's stderr that mention an error.
+pub fn first_errors(stderr: &str) -> String {
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("error"))
+        .take(5)
+        .collect();
+    errors.join("\n")
 }

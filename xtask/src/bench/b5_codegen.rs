@@ -30,14 +30,14 @@ const PEER: &str = "kopium";
 
 /// What one tool did on one file in one round.
 #[derive(Debug, Clone, Default)]
-struct Gen {
+pub(super) struct Gen {
     seconds: f64,
     /// Every run exited 0.
-    ok: bool,
+    pub(super) ok: bool,
     /// The output of each successful run.
-    modules: Vec<String>,
+    pub(super) modules: Vec<String>,
     /// The first error line, when a run failed.
-    error: String,
+    pub(super) error: String,
 }
 
 impl Gen {
@@ -76,7 +76,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<Vec<Figure>> {
             let order = if (round + i) % 2 == 0 { [0, 1] } else { [1, 0] };
             for tool in order {
                 pair[tool] = if tool == 0 {
-                    run_ours(&ours_bin, input)?
+                    run_ours(&ours_bin, &[], input)?
                 } else {
                     run_kopium(&kopium_bin, input)?
                 };
@@ -214,16 +214,20 @@ fn share(ok: usize, of: usize) -> f64 {
     }
 }
 
-fn run_ours(binary: &Path, input: &Input) -> anyhow::Result<Gen> {
+/// `kube-gen ARGS FILE` (B7 passes `--target kube`).
+pub(super) fn run_ours(binary: &Path, args: &[&str], input: &Input) -> anyhow::Result<Gen> {
     let mut result = Gen {
         ok: true,
         ..Gen::default()
     };
-    timed(&mut result, Command::new(binary).arg(&input.path))?;
+    timed(
+        &mut result,
+        Command::new(binary).args(args).arg(&input.path),
+    )?;
     Ok(result)
 }
 
-fn run_kopium(binary: &Path, input: &Input) -> anyhow::Result<Gen> {
+pub(super) fn run_kopium(binary: &Path, input: &Input) -> anyhow::Result<Gen> {
     let mut result = Gen {
         ok: true,
         ..Gen::default()

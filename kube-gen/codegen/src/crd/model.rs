@@ -357,8 +357,8 @@ fn root_patch(root: &JSONSchemaProps, types: &TypeSet, root_type: &str) -> Optio
     if !root_own.is_empty() {
         patch.insert("properties".into(), Value::Object(root_own));
     }
-    // The derive sorts every `required` (as kube-derive does); the input's order comes back
-    // here, for the nodes the generated schema has.
+    // What the derive does not write below the root (see `unwritten`) comes back here, for
+    // the nodes the generated schema has.
     for (name, schema) in root.properties.iter().flatten() {
         let generated = match name.as_str() {
             "spec" => true,
@@ -367,7 +367,7 @@ fn root_patch(root: &JSONSchemaProps, types: &TypeSet, root_type: &str) -> Optio
         };
         let orders = serde_json::to_value(schema)
             .ok()
-            .and_then(|s| required_orders(&s));
+            .and_then(|s| unwritten(&s, false));
         if let Some(orders) = orders.filter(|_| generated) {
             let properties = patch
                 .entry("properties")
@@ -383,10 +383,16 @@ fn root_patch(root: &JSONSchemaProps, types: &TypeSet, root_type: &str) -> Optio
     serde_json::to_string_pretty(&Value::Object(patch)).ok()
 }
 
-/// The `required` lists of `schema` and the nodes below it (through `properties`, `items` and
-/// `additionalProperties`) that are not in name order, as a merge patch of the node; `None`
-/// when all are.
-fn required_orders(schema: &Value) -> Option<Value> {
+/// What the derive does not write of `schema` and the nodes below it (through `properties`,
+/// `items` and `additionalProperties`), as a merge patch of the node; `None` when it writes
+/// all of it:
+/// - `required` lists not in name order (the derive sorts them, as kube-derive does);
+/// - an empty `properties: {}` (an empty struct writes none);
+/// - the keywords of an array or map that is the element of another around a generated type
+///   (argo's `steps: Vec<Vec<WorkflowStep>>`: the inner array has no Rust type of its own to
+///   carry its description). Around a leaf, the field keeps the element verbatim instead
+///   (`types::inner`).
+fn unwritten(schema: &Value, element: bool) -> Option<Value> {
     let mut patch = serde_json::Map::new();
     if let Some(required) = schema.get("required").and_then(Value::as_array) {
         let mut sorted = required.clone();
@@ -395,20 +401,62 @@ fn required_orders(schema: &Value) -> Option<Value> {
             patch.insert("required".into(), Value::Array(required.clone()));
         }
     }
-    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-        let children: serde_json::Map<String, Value> = properties
-            .iter()
-            .filter_map(|(name, child)| Some((name.clone(), required_orders(child)?)))
-            .collect();
-        if !children.is_empty() {
-            patch.insert("properties".into(), Value::Object(children));
+    let container = element_of(schema).is_some();
+    if element && container && around_a_type(schema) {
+        let keywords = schema.as_object().into_iter().flatten();
+        for (key, value) in keywords {
+            if !matches!(key.as_str(), "type" | "items" | "additionalProperties") {
+                patch.insert(key.clone(), value.clone());
+            }
         }
+    }
+    match schema.get("properties").and_then(Value::as_object) {
+        Some(properties) if properties.is_empty() => {
+            patch.insert("properties".into(), Value::Object(serde_json::Map::new()));
+        }
+        Some(properties) => {
+            let children: serde_json::Map<String, Value> = properties
+                .iter()
+                .filter_map(|(name, child)| Some((name.clone(), unwritten(child, false)?)))
+                .collect();
+            if !children.is_empty() {
+                patch.insert("properties".into(), Value::Object(children));
+            }
+        }
+        None => {}
     }
     for key in ["items", "additionalProperties"] {
         let child = schema.get(key).filter(|c| c.is_object());
-        if let Some(orders) = child.and_then(required_orders) {
-            patch.insert(key.into(), orders);
+        if let Some(child) = child.and_then(|c| unwritten(c, container)) {
+            patch.insert(key.into(), child);
         }
     }
     (!patch.is_empty()).then_some(Value::Object(patch))
+}
+
+/// The element schema of an array (`items`) or a map (`additionalProperties` of an object
+/// without `properties`).
+fn element_of(schema: &Value) -> Option<&Value> {
+    let items = schema.get("items").filter(|i| i.is_object());
+    let map = schema
+        .get("additionalProperties")
+        .filter(|v| v.is_object() && schema.get("properties").is_none());
+    items.or(map)
+}
+
+/// Whether the innermost element of nested arrays and maps is a generated type: a struct (an
+/// object with properties) or a string enum.
+fn around_a_type(schema: &Value) -> bool {
+    match element_of(schema) {
+        Some(element) => around_a_type(element),
+        None => {
+            let has_properties = schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| !p.is_empty());
+            let string_enum = schema.get("type").and_then(Value::as_str) == Some("string")
+                && schema.get("enum").is_some();
+            has_properties || string_enum
+        }
+    }
 }

@@ -416,3 +416,30 @@ fn the_root_patch_gives_back_what_the_derive_changes_at_the_root_and_required_or
         })
     );
 }
+
+#[test]
+fn the_root_patch_gives_back_nested_containers_keywords_and_empty_properties() {
+    let text = crd_with(&[(
+        "              items: {type: array, items: {type: string}}\n",
+        "              steps:\n                type: array\n                items:\n                  \
+         type: array\n                  description: A parallel group.\n                  items:\n                    \
+         type: object\n                    properties: {name: {type: string}}\n              \
+         users:\n                type: object\n                additionalProperties:\n                  \
+         type: array\n                  description: Flags.\n                  items: {type: string, enum: [a, b]}\n              \
+         labels:\n                type: array\n                items: {type: array, description: Leaf., items: {type: string}}\n              \
+         security: {type: object, properties: {}}\n",
+    )]);
+    let loaded = load(&source(&text)).unwrap();
+    let found = versions(&loaded.crds[0], &VersionOptions::default()).unwrap();
+    let patch = found[0].resource.schema_patch.as_deref().unwrap();
+    let patch: serde_json::Value = serde_json::from_str(patch).unwrap();
+    // `labels`' inner array is around a leaf: the field keeps it verbatim, not the patch
+    assert_eq!(
+        patch["properties"]["spec"],
+        serde_json::json!({"properties": {
+            "steps": {"items": {"description": "A parallel group."}},
+            "users": {"additionalProperties": {"description": "Flags."}},
+            "security": {"properties": {}},
+        }})
+    );
+}

@@ -199,7 +199,11 @@ fn check_project(project: &Project, index: usize, target: &Path) -> anyhow::Resu
             project.name,
             TOOLS[tool],
             check.seconds,
-            if check.result.is_ok() { "compiles" } else { "fails" }
+            if check.result.is_ok() {
+                "compiles"
+            } else {
+                "fails"
+            }
         );
         checks[tool] = check;
     }
@@ -211,7 +215,12 @@ fn cargo_check(dir: &Path, target: &Path) -> anyhow::Result<Check> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let started = Instant::now();
     let output = Command::new(cargo)
-        .args(["check", "--offline", "--message-format=short", "--manifest-path"])
+        .args([
+            "check",
+            "--offline",
+            "--message-format=short",
+            "--manifest-path",
+        ])
         .arg(dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
         .env("CARGO_INCREMENTAL", "0")

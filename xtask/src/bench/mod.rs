@@ -7,9 +7,9 @@
 //! `--smoke` (small N, one round) checks that the benchmarks still build and
 //! run; smoke figures say nothing and no target is judged on them. It builds
 //! our binaries in the debug profile the tests already built. `cargo xtask
-//! test` (so CI) ends with the smoke of B1–B4; B5 and B6 stay out of it because
-//! their peers take about half an hour to build from cold (kopium alone about
-//! 20 minutes).
+//! test` (so CI) ends with the smoke of B1–B4; B5, B6 and B7 stay out of it
+//! because their peers take about half an hour to build from cold (kopium alone
+//! about 20 minutes), and B7 itself runs about half an hour.
 
 mod b1_informer_sync;
 mod b2_latency;
@@ -20,6 +20,7 @@ mod b5_codegen;
 mod b5_inputs;
 mod b6_compile;
 mod b6_crates;
+mod b7_corpus_compile;
 mod build_cache;
 mod chart;
 mod go_sample_controller;
@@ -42,7 +43,7 @@ pub struct Options {
     pub smoke: bool,
     /// Rounds per case (each round runs ours and every peer once).
     pub rounds: usize,
-    /// Case ids to run (`B1` … `B6`); empty runs all.
+    /// Case ids to run (`B1` … `B7`); empty runs all.
     pub only: Vec<String>,
 }
 
@@ -72,13 +73,18 @@ impl Ctx {
 
 type Case = fn(&Ctx) -> anyhow::Result<Vec<Figure>>;
 
-const CASES: [(&str, &str, Case); 6] = [
+const CASES: [(&str, &str, Case); 7] = [
     ("B1", "informer cold sync", b1_informer_sync::run),
     ("B2", "event latency", b2_latency::run),
     ("B3", "converge Foos", b3_converge::run),
     ("B4", "workqueue", b4_workqueue::run),
     ("B5", "codegen on the CRD corpus", b5_codegen::run),
     ("B6", "compile cost of derived types", b6_compile::run),
+    (
+        "B7",
+        "compile cost of generated code on the corpus",
+        b7_corpus_compile::run,
+    ),
 ];
 
 pub fn run(options: Options) -> anyhow::Result<()> {

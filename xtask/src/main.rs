@@ -37,7 +37,7 @@ enum Task {
         #[arg(long)]
         long: bool,
     },
-    /// Benchmarks B1–B6: kube-gen and its peers side by side on one local
+    /// Benchmarks B1–B7: kube-gen and its peers side by side on one local
     /// control plane; prints a table, writes target/bench/results.json and a chart.
     Bench {
         /// Small N and one round: checks the benchmarks run (CI); measures nothing.
@@ -46,7 +46,7 @@ enum Task {
         /// Rounds per case; each round runs ours and every peer once, interleaved.
         #[arg(long, default_value_t = 3)]
         rounds: usize,
-        /// Run only these cases (B1 … B6).
+        /// Run only these cases (B1 … B7).
         cases: Vec<String>,
     },
     /// Build the local control plane binary (cached) and print its path.

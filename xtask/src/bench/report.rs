@@ -73,7 +73,7 @@ pub struct Target {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Figure {
-    /// `B1` … `B6`.
+    /// `B1` … `B7`.
     pub id: &'static str,
     /// e.g. `cold sync, 10000 ConfigMaps`.
     pub case: String,

@@ -40,6 +40,9 @@ pub fn run(title: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> 
         .args(args)
         .envs(envs.iter().copied())
         .current_dir(kube_gen_tests::workspace_root())
+        // A step reads no input: cargo's rustc probe (`rustc -`) would read a terminal's or
+        // a pipe's, and cache a failure in target/.rustc_info.json.
+        .stdin(std::process::Stdio::null())
         .status()
         .with_context(|| format!("running {program}"))?;
     if !status.success() {

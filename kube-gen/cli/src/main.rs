@@ -192,6 +192,13 @@ fn write_all(files: &[(PathBuf, String)]) -> anyhow::Result<()> {
     let mut written = Vec::new();
     let mut result = Ok(());
     for (path, text) in files {
+        // `-o /dev/null` or a FIFO: written to as it is; renaming over it would replace it
+        // with a regular file
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            std::fs::write(path, text)
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+            continue;
+        }
         let tmp = temporary(path);
         if let Err(err) = std::fs::write(&tmp, text) {
             result =

@@ -40,8 +40,7 @@ pub fn run(title: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> 
         .args(args)
         .envs(envs.iter().copied())
         .current_dir(kube_gen_tests::workspace_root())
-        // A step reads no input: cargo's rustc probe (`rustc -`) would read a terminal's or
-        // a pipe's, and cache a failure in target/.rustc_info.json.
+        // A step reads no input (a terminal's keystrokes are not for it).
         .stdin(std::process::Stdio::null())
         .status()
         .with_context(|| format!("running {program}"))?;

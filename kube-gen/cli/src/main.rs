@@ -105,8 +105,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             Target::KubeGen
         },
     };
-    if options.target == Target::Kube {
-        for warning in versions.iter().filter_map(source::kube_target_warnings) {
+    // without a root type (`--hide-kube`) there is no `crd()` to panic
+    if options.target == Target::Kube && !options.hide_kube {
+        for warning in versions.iter().filter_map(source::kube_target_warning) {
             eprintln!("warning: {warning}");
         }
     }

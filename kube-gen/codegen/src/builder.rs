@@ -50,8 +50,9 @@ const DEFAULT_FILE_NAME: &str = "crds.rs";
 /// ```
 ///
 /// The generated code needs the crates `kube-gen` (`kube` with its `derive` feature for
-/// [`Target::Kube`]), `serde`, `serde_json`, `schemars` and `k8s-openapi` as dependencies, and the build script needs `kube-gen-codegen` with the
-/// `cli` feature (plus `k8s-openapi` with a Kubernetes version) as build-dependencies.
+/// [`Target::Kube`]), `serde`, `serde_json`, `schemars` and `k8s-openapi` as dependencies,
+/// and the build script needs `kube-gen-codegen` with the `cli` feature (plus `k8s-openapi`
+/// with a Kubernetes version) as build-dependencies.
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct Builder {
@@ -368,11 +369,11 @@ impl Builder {
             builders: self.builders,
             target: self.target,
         };
-        if self.target == Target::Kube {
+        if self.target == Target::Kube && !self.hide_kube {
             let warnings = selected
                 .versions
                 .iter()
-                .filter_map(source::kube_target_warnings);
+                .filter_map(source::kube_target_warning);
             out.notes.extend(warnings.map(|w| format!("warning: {w}")));
         }
         let files = match &self.output {

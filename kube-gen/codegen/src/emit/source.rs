@@ -19,7 +19,7 @@ mod kube_warnings;
 pub use derives::{DeriveError, DeriveTarget, TypeDerive};
 use derives::{Kind, elide_default, for_type, is_default};
 use kube_attrs::kube_attrs;
-pub use kube_warnings::kube_target_warnings;
+pub use kube_warnings::kube_target_warning;
 
 /// How the source is generated.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use crate::crd::Version;
 use crate::types::Item;
 
 /// A line for `version` when kept `oneOf`/`anyOf` branches of its types name properties.
-pub fn kube_target_warnings(version: &Version) -> Option<String> {
+pub fn kube_target_warning(version: &Version) -> Option<String> {
     let mut types = Vec::new();
     for item in &version.types.items {
         let Item::Struct(s) = item else { continue };

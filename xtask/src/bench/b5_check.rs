@@ -11,6 +11,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Instant;
 
 use anyhow::Context;
 
@@ -36,18 +37,7 @@ pub fn check(
         let crate_dir = dir.join(&package);
         let about = format!("{tool}'s output for {file}.");
         write_crate(workspace, &crate_dir, &package, &about, modules)?;
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let output = Command::new(cargo)
-            .args(["check", "--message-format=short", "--manifest-path"])
-            .arg(crate_dir.join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target)
-            .output()
-            .with_context(|| format!("running cargo check for {file}"))?;
-        let result = if output.status.success() {
-            Ok(())
-        } else {
-            Err(first_errors(&String::from_utf8_lossy(&output.stderr)))
-        };
+        let (_, result) = cargo_check(&crate_dir, &target)?;
         eprintln!(
             "    {tool}: {file}: {}",
             if result.is_ok() { "compiles" } else { "fails" }
@@ -55,6 +45,33 @@ pub fn check(
         results.push((file.clone(), result));
     }
     Ok(results)
+}
+
+/// `cargo check` of the crate in `dir` into the shared `target`, offline and without
+/// incremental caches: its wall time in seconds, and `Err` with the first error lines when
+/// it fails.
+pub fn cargo_check(dir: &Path, target: &Path) -> anyhow::Result<(f64, Result<(), String>)> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let started = Instant::now();
+    let output = Command::new(cargo)
+        .args([
+            "check",
+            "--offline",
+            "--message-format=short",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_INCREMENTAL", "0")
+        .output()
+        .with_context(|| format!("running cargo check in {}", dir.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let result = if output.status.success() {
+        Ok(())
+    } else {
+        Err(first_errors(&String::from_utf8_lossy(&output.stderr)))
+    };
+    Ok((seconds, result))
 }
 
 /// A fresh crate in `crate_dir` whose modules `m0`, `m1`, ... are `modules`

@@ -16,8 +16,6 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 
@@ -210,30 +208,9 @@ fn check_project(project: &Project, index: usize, target: &Path) -> anyhow::Resu
     Ok(checks)
 }
 
-/// Times `cargo check` of the crate in `dir` (offline, incremental off).
+/// One crate's [`b5_check::cargo_check`].
 fn cargo_check(dir: &Path, target: &Path) -> anyhow::Result<Check> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let started = Instant::now();
-    let output = Command::new(cargo)
-        .args([
-            "check",
-            "--offline",
-            "--message-format=short",
-            "--manifest-path",
-        ])
-        .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", target)
-        .env("CARGO_INCREMENTAL", "0")
-        .output()
-        .with_context(|| format!("running cargo check in {}", dir.display()))?;
-    let seconds = started.elapsed().as_secs_f64();
-    let result = if output.status.success() {
-        Ok(())
-    } else {
-        Err(b5_check::first_errors(&String::from_utf8_lossy(
-            &output.stderr,
-        )))
-    };
+    let (seconds, result) = b5_check::cargo_check(dir, target)?;
     Ok(Check { seconds, result })
 }
 

@@ -276,8 +276,15 @@ fn manifest(workspace: &Path, package: &str, target: Target) -> anyhow::Result<S
             workspace.join("kube-gen").display().to_string()
         ),
         Target::Kube => {
-            "kube = { version = \"5.0\", default-features = false, features = [\"derive\"] }"
-                .to_owned()
+            // the workspace's kube version, with `derive` alone
+            let version = root
+                .lines()
+                .find(|l| l.starts_with("kube = "))
+                .and_then(|l| l.split("version = \"").nth(1)?.split('"').next())
+                .context("the root Cargo.toml has no `kube = { version = ... }`")?;
+            format!(
+                "kube = {{ version = \"{version}\", default-features = false, features = [\"derive\"] }}"
+            )
         }
     };
     let mut deps = Vec::new();

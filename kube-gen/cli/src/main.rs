@@ -16,6 +16,10 @@ mod cluster;
 use args::{Cli, Command};
 use cluster::from_cluster;
 
+/// mimalloc rather than the system's malloc: see Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // deep inputs recurse deeply: run on a thread with the stack they need

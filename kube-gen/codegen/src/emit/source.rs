@@ -13,6 +13,7 @@ use crate::types::ident::{Namer, field_name};
 use crate::types::{Enum, Field, Item, Struct, Type};
 
 mod derives;
+mod format;
 mod kube_attrs;
 mod kube_warnings;
 
@@ -110,19 +111,21 @@ impl Default for SourceOptions {
 ///
 /// Fails only when the generated tokens are not a Rust file (a bug in the emitter).
 pub fn single_file(versions: &[Version], options: &SourceOptions) -> syn::Result<String> {
-    let tokens = match versions {
-        [version] => items(version, options),
-        _ => module_names(versions)
-            .iter()
-            .zip(versions)
-            .map(|(name, version)| {
-                let name = format_ident!("{name}");
-                let items = items(version, options);
-                quote!(pub mod #name { #items })
-            })
-            .collect(),
+    let text = match versions {
+        [version] => format::items(items(version, options), version.types.items.len())?,
+        _ => format::items(
+            module_names(versions)
+                .iter()
+                .zip(versions)
+                .map(|(name, version)| {
+                    let name = format_ident!("{name}");
+                    let items = items(version, options);
+                    quote!(pub mod #name { #(#items)* })
+                }),
+            versions.iter().map(|v| v.types.items.len()).sum(),
+        )?,
     };
-    Ok(header(versions, options) + &super::pretty(tokens)?)
+    Ok(header(versions, options) + &text)
 }
 
 /// A file per version (`foo_v1alpha1.rs`) and a `mod.rs` declaring them, as (name, text).
@@ -138,7 +141,7 @@ pub fn module_files(
     let mut files = Vec::new();
     for (name, version) in names.iter().zip(versions) {
         let text = header(std::slice::from_ref(version), options)
-            + &super::pretty(items(version, options))?;
+            + &format::items(items(version, options), version.types.items.len())?;
         files.push((format!("{name}.rs"), text));
     }
     let mods = names.iter().map(|name| format_ident!("{name}"));
@@ -195,8 +198,11 @@ fn header(versions: &[Version], options: &SourceOptions) -> String {
     )
 }
 
-/// The imports and types of one version.
-fn items(version: &Version, options: &SourceOptions) -> TokenStream {
+/// The imports and types of one version, an item at a time (the imports are one).
+fn items<'a>(
+    version: &'a Version,
+    options: &'a SourceOptions,
+) -> impl Iterator<Item = TokenStream> + 'a {
     let types = &version.types;
     let resource = &version.resource;
     let (derives, root) = derives_of(version, options);
@@ -208,15 +214,19 @@ fn items(version: &Version, options: &SourceOptions) -> TokenStream {
         uses(types, options, schema_import)
     };
     let shown = |item: &&Item| !options.elide.iter().any(|name| name == item.name());
-    let items = types.items.iter().filter(shown).map(|item| match item {
-        Item::Struct(s) if s.name == types.spec && !options.hide_kube => {
-            let kube = kube_attrs(resource, &root, options.schema, options.target);
-            struct_item(s, quote!(CustomResource,), kube, &derives[&s.name], options)
-        }
-        Item::Struct(s) => struct_item(s, quote!(), quote!(), &derives[&s.name], options),
-        Item::Enum(e) => enum_item(e, &derives[&e.name], options),
-    });
-    quote!(#(#uses)* #(#items)*)
+    let items = types
+        .items
+        .iter()
+        .filter(shown)
+        .map(move |item| match item {
+            Item::Struct(s) if s.name == types.spec && !options.hide_kube => {
+                let kube = kube_attrs(resource, &root, options.schema, options.target);
+                struct_item(s, quote!(CustomResource,), kube, &derives[&s.name], options)
+            }
+            Item::Struct(s) => struct_item(s, quote!(), quote!(), &derives[&s.name], options),
+            Item::Enum(e) => enum_item(e, &derives[&e.name], options),
+        });
+    std::iter::once(quote!(#(#uses)*)).chain(items)
 }
 
 /// The `use` lines the types of `types` need.

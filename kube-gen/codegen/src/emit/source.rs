@@ -586,8 +586,8 @@ fn docs(
     }
     let text = super::docs::doc_text(description);
     let lines = text.lines().map(|line| match line {
-        "" => String::new(),
-        line => format!(" {line}"),
+        "" => Literal::string(""),
+        line => format::raw_string(&format!(" {line}")),
     });
     // schemars joins the lines, each without its first space, and trims the whole
     let from_docs = text.trim_ascii();

@@ -6,7 +6,7 @@
 use std::sync::{Mutex, mpsc};
 use std::thread;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 
 /// Below this many generated types a helper thread costs more than it saves, and the
 /// tokens are formatted where they are, without the trip through text: most CRDs are small.
@@ -76,6 +76,20 @@ fn format(tokens: &str) -> Result<String, String> {
     Ok(prettyplease::unparse(&file))
 }
 
+/// `text` as a raw string literal (`r#"..."#`): prettyplease prints a doc attribute as `///`
+/// whatever the literal's form, and a raw one is neither escaped here nor unescaped there, which
+/// for the long descriptions of large CRDs was a tenth of the CLI's time.
+pub(super) fn raw_string(text: &str) -> Literal {
+    let mut hashes = String::from("#");
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    // A text no raw string can hold (a bare carriage return) is written escaped.
+    format!("r{hashes}\"{text}\"{hashes}")
+        .parse()
+        .unwrap_or_else(|_| Literal::string(text))
+}
+
 #[cfg(test)]
 mod tests {
     use quote::{format_ident, quote};
@@ -123,6 +137,32 @@ mod tests {
                 }
             });
             assert!(items(broken, count).is_err(), "{count} items");
+        }
+    }
+
+    #[test]
+    fn raw_strings_have_the_text_s_value() {
+        for text in [
+            "",
+            " plain",
+            r#" a "quoted" \ path"#,
+            r##" ends "#"##,
+            "\u{1F600}",
+            " bare\rreturn",
+        ] {
+            let literal = raw_string(text);
+            let item: syn::ItemStruct = syn::parse2(quote!(#[doc = #literal] struct S;)).unwrap();
+            let syn::Meta::NameValue(doc) = &item.attrs[0].meta else {
+                panic!("{text}")
+            };
+            let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(lit),
+                ..
+            }) = &doc.value
+            else {
+                panic!("{text}")
+            };
+            assert_eq!(lit.value(), text);
         }
     }
 }

@@ -26,7 +26,7 @@ pub(crate) use source::{ApiSource, ListWatch};
 pub(crate) use stats::Counters;
 pub use stats::ReflectorStats;
 pub(crate) use watch::WatchTimeouts;
-use watch::{WatchEnd, is_gone};
+use watch::{WatchEnd, is_gone, is_unavailable};
 
 use super::Undecodable;
 use super::store::key_for;
@@ -66,14 +66,24 @@ impl<K: Resource + Send + 'static> Reflector<K> {
     /// the sink is called synchronously between them).
     pub(crate) async fn run(&self, sink: &dyn Sink<K>) {
         let mut backoff = self.backoff.clone();
+        // What to list from, as client-go's reflector chooses it: the first list takes the
+        // API server's watch cache as it is ("0": one response, no pages, no etcd read), a
+        // relist any state not older than the last one seen, and a consistent read ("")
+        // only when the server no longer has that version.
+        let mut from = String::from("0");
         loop {
-            let mut resource_version = match self.list_all(sink).await {
+            let mut resource_version = match self.list_all(&from, sink).await {
                 Ok((items, resource_version)) => {
                     tracing::debug!(informer = %self.name, items = items.len(), %resource_version, "listed");
                     self.failures.succeeded();
                     sink.replace(items);
                     backoff.reset();
                     resource_version
+                }
+                Err(error) if !from.is_empty() && is_unavailable(&error) => {
+                    tracing::info!(informer = %self.name, %from, "resourceVersion unavailable; listing the latest");
+                    from.clear();
+                    continue;
                 }
                 Err(error) => {
                     // One line per attempt, each followed by one backoff step: an unreachable
@@ -96,15 +106,20 @@ impl<K: Resource + Send + 'static> Reflector<K> {
                     WatchEnd::Failed => tokio::time::sleep(backoff.next_wait()).await,
                 }
             }
+            from = resource_version;
         }
     }
 
     /// One full list, page by page. Every page after the first continues the first page's
     /// snapshot, so the last page's resourceVersion is the snapshot's. Objects that do not
     /// decode are reported to the sink as they come and left out.
-    async fn list_all(&self, sink: &dyn Sink<K>) -> kube::Result<(Vec<K>, String)> {
+    /// `from` is the first page's resourceVersion (see [`run`](Self::run)); later pages carry
+    /// none, as the API server requires of a `continue`.
+    async fn list_all(&self, from: &str, sink: &dyn Sink<K>) -> kube::Result<(Vec<K>, String)> {
         self.counters.lists.fetch_add(1, Ordering::Relaxed);
+        let first = (!from.is_empty()).then(|| from.to_owned());
         let mut params = ListParams::default();
+        params.resource_version.clone_from(&first);
         params.label_selector.clone_from(&self.label_selector);
         params.field_selector.clone_from(&self.field_selector);
         params.limit = self.page_size;
@@ -121,6 +136,7 @@ impl<K: Resource + Send + 'static> Reflector<K> {
                     undecodable.clear();
                     params.continue_token = None;
                     params.limit = None;
+                    params.resource_version.clone_from(&first);
                     continue;
                 }
                 Err(error) => return Err(error),
@@ -133,7 +149,10 @@ impl<K: Resource + Send + 'static> Reflector<K> {
                 }
             }
             match page.metadata.continue_ {
-                Some(token) if !token.is_empty() => params.continue_token = Some(token),
+                Some(token) if !token.is_empty() => {
+                    params.continue_token = Some(token);
+                    params.resource_version = None;
+                }
                 _ => break page.metadata.resource_version.unwrap_or_default(),
             }
         };

@@ -27,6 +27,15 @@ pub(super) fn is_gone(error: &kube::Error) -> bool {
     matches!(error, kube::Error::Api(status) if status.code == 410)
 }
 
+/// The list's resourceVersion is one the server no longer has (410, compacted) or does not
+/// have yet (a watch cache behind it: 504 "Too large resource version"); client-go then lists
+/// again at the latest.
+pub(super) fn is_unavailable(error: &kube::Error) -> bool {
+    is_gone(error)
+        || matches!(error, kube::Error::Api(status)
+            if status.code == 504 && status.message.contains("Too large resource version"))
+}
+
 /// How long a watch may last and how long it may stay silent.
 ///
 /// A connection that dies without a FIN or RST (node loss, dropped NAT or load-balancer

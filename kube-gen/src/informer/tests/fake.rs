@@ -54,6 +54,9 @@ pub(super) struct FakeServer {
     pub(super) hang_watches: bool,
     /// Answers every list with this failure while set.
     pub(super) refuse_lists: Option<Status>,
+    /// Answers every list that names a resourceVersion with this failure while set (a
+    /// version compacted away, or one a lagging watch cache has not reached).
+    pub(super) refuse_lists_at_a_version: Option<Status>,
     pub(super) list_params: Vec<ListParams>,
     pub(super) watch_calls: Vec<(WatchParams, String)>,
 }
@@ -196,7 +199,13 @@ impl ListWatch<ConfigMap> for Fake {
     fn list<'a>(&'a self, params: &'a ListParams) -> BoxFuture<'a, kube::Result<Page<ConfigMap>>> {
         let mut s = self.server();
         s.list_params.push(params.clone());
-        if let Some(status) = s.refuse_lists.clone() {
+        let at_a_version = params.resource_version.is_some();
+        let refused = s.refuse_lists.clone().or_else(|| {
+            at_a_version
+                .then(|| s.refuse_lists_at_a_version.clone())
+                .flatten()
+        });
+        if let Some(status) = refused {
             return async move { Err(kube::Error::Api(Box::new(status))) }.boxed();
         }
         let after = params.continue_token.clone().unwrap_or_default();

@@ -97,6 +97,17 @@ async fn the_initial_list_is_paginated_then_watch_events_reach_handlers_in_order
         "the watch starts at the list's resourceVersion"
     );
     assert!(fake.server().watch_calls[0].0.bookmarks);
+    let versions: Vec<_> = fake
+        .server()
+        .list_params
+        .iter()
+        .map(|p| p.resource_version.clone())
+        .collect();
+    assert_eq!(
+        versions,
+        [Some("0".to_owned()), None, None],
+        "the first page reads the watch cache (client-go's \"0\"); a continue names no version"
+    );
 
     fake.put("a", "2");
     fake.delete("b");
@@ -152,6 +163,12 @@ async fn a_410_relists_and_reports_objects_deleted_meanwhile_as_tombstones() {
         ]
     );
     assert_eq!(informer.stats().lists, 2);
+    let relist = fake.server().list_params[1].resource_version.clone();
+    assert_eq!(
+        relist.as_deref(),
+        Some("3"),
+        "a relist asks for no older than the last version seen"
+    );
     let lister = informer.lister();
     assert!(lister.get("ns", "remove").is_none());
     assert_eq!(
@@ -159,6 +176,38 @@ async fn a_410_relists_and_reports_objects_deleted_meanwhile_as_tombstones() {
         "2"
     );
     informer.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_version_the_server_does_not_have_is_listed_again_at_the_latest_at_once() {
+    let fake = Fake::default();
+    fake.put("a", "1");
+    for refusal in [
+        Status::failure("too old resource version: 1 (5)", "Expired").with_code(410),
+        Status::failure("Too large resource version: 9, current: 5", "Timeout").with_code(504),
+    ] {
+        fake.server().refuse_lists_at_a_version = Some(refusal);
+        fake.server().list_params.clear();
+        let informer = informer(&fake).build();
+        informer.start();
+        informer
+            .wait_for_cache_sync(Duration::from_secs(5))
+            .await
+            .unwrap();
+        let versions: Vec<_> = fake
+            .server()
+            .list_params
+            .iter()
+            .map(|p| p.resource_version.clone())
+            .collect();
+        assert_eq!(versions, [Some("0".to_owned()), None]);
+        assert_eq!(
+            informer.health().last_error,
+            None,
+            "not a failure: no backoff, no report"
+        );
+        informer.shutdown().await;
+    }
 }
 
 #[tokio::test(start_paused = true)]

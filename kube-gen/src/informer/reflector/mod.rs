@@ -122,7 +122,9 @@ impl<K: Resource + Send + 'static> Reflector<K> {
         params.resource_version.clone_from(&first);
         params.label_selector.clone_from(&self.label_selector);
         params.field_selector.clone_from(&self.field_selector);
-        params.limit = self.page_size;
+        // The watch cache answers "0" in one response whatever the limit, and kube leaves
+        // "0" out of a request that has one (which would make it a paged etcd read).
+        params.limit = if from == "0" { None } else { self.page_size };
         let mut items = Vec::new();
         let mut undecodable = Vec::new();
         let resource_version = loop {

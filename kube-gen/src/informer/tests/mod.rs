@@ -68,7 +68,7 @@ async fn lines(log: &Arc<Mutex<Vec<String>>>, n: usize) -> Vec<String> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_initial_list_is_paginated_then_watch_events_reach_handlers_in_order() {
+async fn the_initial_list_reads_the_watch_cache_then_watch_events_reach_handlers_in_order() {
     let fake = Fake::default();
     for name in ["a", "b", "c", "d", "e"] {
         fake.put(name, "1");
@@ -85,7 +85,7 @@ async fn the_initial_list_is_paginated_then_watch_events_reach_handlers_in_order
         informer.stats(),
         ReflectorStats {
             lists: 1,
-            list_pages: 3,
+            list_pages: 1,
             watches: 1,
             undecodable: 0,
             silent_watches_dropped: 0,
@@ -97,16 +97,11 @@ async fn the_initial_list_is_paginated_then_watch_events_reach_handlers_in_order
         "the watch starts at the list's resourceVersion"
     );
     assert!(fake.server().watch_calls[0].0.bookmarks);
-    let versions: Vec<_> = fake
-        .server()
-        .list_params
-        .iter()
-        .map(|p| p.resource_version.clone())
-        .collect();
+    let list = fake.server().list_params[0].clone();
     assert_eq!(
-        versions,
-        [Some("0".to_owned()), None, None],
-        "the first page reads the watch cache (client-go's \"0\"); a continue names no version"
+        (list.resource_version.as_deref(), list.limit),
+        (Some("0"), None),
+        "the first list reads the watch cache (client-go's \"0\"), which pages nothing"
     );
 
     fake.put("a", "2");
@@ -138,7 +133,7 @@ async fn a_410_relists_and_reports_objects_deleted_meanwhile_as_tombstones() {
     for name in ["keep", "change", "remove"] {
         fake.put(name, "1");
     }
-    let informer = informer(&fake).build();
+    let informer = informer(&fake).page_size(Some(2)).build();
     let (handler, log) = recorder();
     informer.add_event_handler(handler);
     informer.start();

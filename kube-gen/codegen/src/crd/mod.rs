@@ -18,6 +18,7 @@ mod keys;
 mod model;
 mod node;
 mod normalize;
+mod patches;
 mod read;
 mod select;
 mod validate;

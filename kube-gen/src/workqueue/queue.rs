@@ -102,29 +102,38 @@ impl<T: Clone + Eq + Hash> Queue<T> {
 
     /// Waits for an item and marks it processing; `None` once shut down and empty.
     pub(crate) async fn get(&self) -> Option<T> {
+        // Most gets find an item: they take it without touching the wake-up list, whose
+        // registrations and passed-on wake-ups would otherwise cross worker threads.
+        if let Some(next) = self.take() {
+            return next;
+        }
         let mut queued = pin!(self.item_queued.notified());
         loop {
-            // Register for a wake-up before looking, so an add between the look and the
-            // wait is not missed. A wake-up we take but do not need is passed on when
+            // Register for a wake-up before looking again, so an add between the look and
+            // the wait is not missed. A wake-up we take but do not need is passed on when
             // `queued` is dropped.
             queued.as_mut().enable();
-            {
-                let mut state = self.lock();
-                if let Some(item) = state.fifo.pop_front() {
-                    if let Some(metrics) = &self.metrics {
-                        metrics.get(&item);
-                    }
-                    state.dirty.remove(&item);
-                    state.processing.insert(item.clone());
-                    return Some(item);
-                }
-                if state.shutting_down {
-                    return None;
-                }
+            if let Some(next) = self.take() {
+                return next;
             }
             queued.as_mut().await;
             queued.set(self.item_queued.notified());
         }
+    }
+
+    /// The next item, marked processing (`Some(Some(item))`); `Some(None)` once shut down
+    /// and empty; `None` while there is nothing to take yet.
+    fn take(&self) -> Option<Option<T>> {
+        let mut state = self.lock();
+        if let Some(item) = state.fifo.pop_front() {
+            if let Some(metrics) = &self.metrics {
+                metrics.get(&item);
+            }
+            state.dirty.remove(&item);
+            state.processing.insert(item.clone());
+            return Some(Some(item));
+        }
+        state.shutting_down.then_some(None)
     }
 
     /// Marks `item` as no longer processing, queueing it again if it was added meanwhile.

@@ -68,8 +68,9 @@ impl<K: Resource + Send + 'static> Reflector<K> {
         let mut backoff = self.backoff.clone();
         // What to list from, as client-go's reflector chooses it: the first list takes the
         // API server's watch cache as it is ("0": one response, no pages, no etcd read), a
-        // relist any state not older than the last one seen, and a consistent read ("")
-        // only when the server no longer has that version.
+        // relist any state not older than the last one seen (one response from the watch
+        // cache too), and a consistent read ("", in pages) only when the server no longer
+        // has that version.
         let mut from = String::from("0");
         loop {
             let mut resource_version = match self.list_all(&from, sink).await {
@@ -122,9 +123,17 @@ impl<K: Resource + Send + 'static> Reflector<K> {
         params.resource_version.clone_from(&first);
         params.label_selector.clone_from(&self.label_selector);
         params.field_selector.clone_from(&self.field_selector);
-        // The watch cache answers "0" in one response whatever the limit, and kube leaves
-        // "0" out of a request that has one (which would make it a paged etcd read).
-        params.limit = if from == "0" { None } else { self.page_size };
+        // Pages only for a consistent read (""), as client-go's reflector pages. The watch
+        // cache answers "0" whole whatever the limit, and kube leaves "0" out of a request
+        // that has one (a paged etcd read). A version with a limit would be an exact read of
+        // that old snapshot, which a restarted apiserver's watch cache cannot follow (410,
+        // relist at the same version, again); without one it is "not older than", served
+        // by the watch cache.
+        params.limit = if from.is_empty() {
+            self.page_size
+        } else {
+            None
+        };
         let mut items = Vec::new();
         let mut undecodable = Vec::new();
         let resource_version = loop {

@@ -158,11 +158,14 @@ async fn a_410_relists_and_reports_objects_deleted_meanwhile_as_tombstones() {
         ]
     );
     assert_eq!(informer.stats().lists, 2);
-    let relist = fake.server().list_params[1].resource_version.clone();
+    let relist: Vec<_> = fake.server().list_params[1..]
+        .iter()
+        .map(|p| (p.resource_version.clone(), p.limit))
+        .collect();
     assert_eq!(
-        relist.as_deref(),
-        Some("3"),
-        "a relist asks for no older than the last version seen"
+        relist,
+        [(Some("3".to_owned()), None)],
+        "a relist asks for no older than the last version seen, unpaged (an exact read otherwise)"
     );
     let lister = informer.lister();
     assert!(lister.get("ns", "remove").is_none());
@@ -177,25 +180,32 @@ async fn a_410_relists_and_reports_objects_deleted_meanwhile_as_tombstones() {
 async fn a_version_the_server_does_not_have_is_listed_again_at_the_latest_at_once() {
     let fake = Fake::default();
     fake.put("a", "1");
+    fake.put("b", "1");
     for refusal in [
         Status::failure("too old resource version: 1 (5)", "Expired").with_code(410),
         Status::failure("Too large resource version: 9, current: 5", "Timeout").with_code(504),
     ] {
         fake.server().refuse_lists_at_a_version = Some(refusal);
         fake.server().list_params.clear();
-        let informer = informer(&fake).build();
+        let informer = informer(&fake).page_size(Some(1)).build();
         informer.start();
         informer
             .wait_for_cache_sync(Duration::from_secs(5))
             .await
             .unwrap();
-        let versions: Vec<_> = fake
+        let lists: Vec<_> = fake
             .server()
             .list_params
             .iter()
-            .map(|p| p.resource_version.clone())
+            .map(|p| (p.resource_version.clone(), p.limit))
             .collect();
-        assert_eq!(versions, [Some("0".to_owned()), None]);
+        // then a consistent read, in pages; a continue names no version
+        let expected = [
+            (Some("0".to_owned()), None),
+            (None, Some(1)),
+            (None, Some(1)),
+        ];
+        assert_eq!(lists, expected);
         assert_eq!(
             informer.health().last_error,
             None,

@@ -188,10 +188,10 @@ where
 
     /// Objects per page of a list (default 500, client-go's); `None` lists in one response.
     ///
-    /// As client-go's reflector does, the first list asks for resourceVersion "0": the API
-    /// server's watch cache answers it in one response whatever the page size, with no etcd
-    /// read. A relist asks for no older than the last version seen. Pages apply where the
-    /// server reads etcd: no watch cache, or a consistent read after a version it no longer has.
+    /// As client-go's reflector does, the first list asks for resourceVersion "0", and a
+    /// relist for no older than the last version seen: the API server's watch cache answers
+    /// both in one response, with no etcd read, so they are sent unpaged. Pages apply to a
+    /// consistent read, the list after the server no longer has the version asked for.
     pub fn page_size(mut self, page_size: Option<u32>) -> Self {
         self.page_size = page_size;
         self

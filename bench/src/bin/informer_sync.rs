@@ -3,14 +3,16 @@
 //! JSON line: time to synced, RSS before and after, peak RSS, object count.
 //!
 //! Each implementation runs with its defaults, the way a user gets it:
-//! - `kube-gen`: [`Informer`], LIST in pages of 500 without a resourceVersion
-//!   (a consistent read), managedFields dropped before caching.
-//! - `kube-rs`: `watcher` + `reflector`, `watcher::Config::default()`: pages of
-//!   500 with `resourceVersion=0`, which the apiserver answers from its watch
-//!   cache (as client-go's reflector does); objects cached whole.
+//! - `kube-gen`: [`Informer`], whose first LIST is `resourceVersion=0` with no
+//!   limit (one response from the watch cache, as client-go's reflector gets),
+//!   managedFields dropped before caching.
+//! - `kube-rs`: `watcher` + `reflector`, `watcher::Config::default()`: meant as
+//!   `resourceVersion=0` in pages of 500, but kube sends no `0` beside a limit, so
+//!   it reads etcd in pages; objects cached whole.
 //! - `raw-list`: the LIST requests only, pages of 500 read as text and only
 //!   scanned for the continue token; `--resource-version 0` asks as client-go and
-//!   kube-gen's informer do, in one request the watch cache answers whole. After the clock stops it also reports the floor of the memory
+//!   kube-gen's informer do, in one request the watch cache answers whole. After
+//!   the clock stops it also reports the floor of the memory
 //!   figure: the compact JSON size of the objects without managedFields.
 
 use std::path::PathBuf;

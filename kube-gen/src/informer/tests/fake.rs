@@ -201,9 +201,8 @@ impl ListWatch<ConfigMap> for Fake {
         s.list_params.push(params.clone());
         let at_a_version = params.resource_version.is_some();
         let refused = s.refuse_lists.clone().or_else(|| {
-            at_a_version
-                .then(|| s.refuse_lists_at_a_version.clone())
-                .flatten()
+            let refusal = s.refuse_lists_at_a_version.clone();
+            refusal.filter(|_| at_a_version)
         });
         if let Some(status) = refused {
             return async move { Err(kube::Error::Api(Box::new(status))) }.boxed();

@@ -70,10 +70,14 @@ pub(super) fn items(items: impl Iterator<Item = TokenStream>, types: usize) -> s
         .collect()
 }
 
-/// One item's text (tokens as `TokenStream`'s `Display` writes them) formatted by prettyplease.
+/// One item's text (tokens as `TokenStream`'s `Display` writes them), as [`pretty`] formats it.
+///
+/// [`pretty`]: super::super::pretty
 fn format(tokens: &str) -> Result<String, String> {
-    let file: syn::File = syn::parse_str(tokens).map_err(|e| e.to_string())?;
-    Ok(prettyplease::unparse(&file))
+    let tokens: TokenStream = tokens
+        .parse()
+        .map_err(|e: proc_macro2::LexError| e.to_string())?;
+    super::super::pretty(tokens).map_err(|e| e.to_string())
 }
 
 /// `text` as a raw string literal (`r#"..."#`): prettyplease prints a doc attribute as `///`

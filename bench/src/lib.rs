@@ -13,6 +13,16 @@ pub fn peak_rss_bytes() -> anyhow::Result<u64> {
     Ok(kib * 1024)
 }
 
+/// Bytes the C allocator has handed out and not taken back: glibc's `mallinfo2`, in-use
+/// chunks of every arena plus mmapped blocks. The live heap without the freed pages RSS
+/// still counts; the counterpart of Go's `HeapInuse` after a collection.
+#[allow(unsafe_code)]
+pub fn live_heap_bytes() -> u64 {
+    // SAFETY: mallinfo2 takes no arguments and only reads the allocator's statistics.
+    let info = unsafe { libc::mallinfo2() };
+    (info.uordblks + info.hblkhd) as u64
+}
+
 /// Prints the program's result, the one line the harness reads.
 pub fn emit(result: &serde_json::Value) {
     println!("{result}");

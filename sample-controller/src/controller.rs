@@ -53,7 +53,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::{debug, error, info};
 
-use crate::deployment::{controller_of, is_controlled_by, new_deployment};
+use crate::deployment::{CachedDeployment, controller_of, is_controlled_by, new_deployment};
 use crate::foo::{Foo, FooStatus};
 use crate::ops::ControllerMetrics;
 
@@ -144,8 +144,8 @@ pub struct Controller {
     /// Foo status writes go through this one: the same client unless
     /// [`ControllerBuilder::foo_client`] set another.
     foo_client: kube::Client,
-    deployments_lister: Lister<Deployment>,
-    deployment_informer: Informer<Deployment>,
+    deployments_lister: Lister<CachedDeployment>,
+    deployment_informer: Informer<CachedDeployment>,
     foos_lister: Lister<Foo>,
     foo_informer: Informer<Foo>,
     /// Keys (`namespace/name`) of Foos to sync. The queue hands a key to one worker at a
@@ -171,7 +171,7 @@ impl fmt::Debug for Controller {
 pub struct ControllerBuilder {
     client: kube::Client,
     foo_client: Option<kube::Client>,
-    deployment_informer: Informer<Deployment>,
+    deployment_informer: Informer<CachedDeployment>,
     foo_informer: Informer<Foo>,
     recorder: Recorder,
     metrics: Option<ControllerMetrics>,
@@ -256,7 +256,7 @@ impl ControllerBuilder {
             (controller.clone(), controller.clone(), controller.clone());
         deployment_informer.add_event_handler(
             EventHandlerFns::new()
-                .on_add(move |d: Arc<Deployment>| on_add.handle_object(&d))
+                .on_add(move |d: Arc<CachedDeployment>| on_add.handle_object(&d))
                 .on_update(move |old, new| on_update.handle_update(&old, &new))
                 .on_delete(move |deleted| on_delete.handle_deleted_object(&deleted)),
         );
@@ -274,7 +274,7 @@ impl Controller {
     /// Start the informers (or their factory) before [`run`](Self::run).
     pub fn new(
         client: kube::Client,
-        deployment_informer: &Informer<Deployment>,
+        deployment_informer: &Informer<CachedDeployment>,
         foo_informer: &Informer<Foo>,
         recorder: Recorder,
     ) -> Self {
@@ -288,7 +288,7 @@ impl Controller {
     /// by its elector, for the recorder and the informers too.
     pub fn builder(
         client: kube::Client,
-        deployment_informer: &Informer<Deployment>,
+        deployment_informer: &Informer<CachedDeployment>,
         foo_informer: &Informer<Foo>,
         recorder: Recorder,
     ) -> ControllerBuilder {
@@ -497,7 +497,7 @@ impl Controller {
             None => match deployments.create(&new_deployment(&foo), &opts).await {
                 Ok(created) => {
                     wrote = true;
-                    Arc::new(created)
+                    Arc::new(CachedDeployment::new(created))
                 }
                 // The cache lags the server: the Deployment was created (by our previous sync
                 // a moment ago, or by someone else) after the lister last heard of it. The
@@ -511,7 +511,7 @@ impl Controller {
                             source,
                         }
                     })?;
-                    Arc::new(live)
+                    Arc::new(CachedDeployment::new(live))
                 }
                 Err(source) => {
                     return Err(Error::CreateDeployment {
@@ -537,7 +537,7 @@ impl Controller {
 
         // If the Foo asks for a number of replicas and the Deployment has another, replace the
         // Deployment with a freshly built one. Only replicas are compared, as in the original.
-        let current = deployment.spec.as_ref().and_then(|spec| spec.replicas);
+        let current = deployment.data.desired;
         let deployment = match foo.spec.replicas {
             Some(desired) if Some(desired) != current => {
                 debug!(
@@ -554,7 +554,7 @@ impl Controller {
                         source,
                     })?;
                 wrote = true;
-                Arc::new(updated)
+                Arc::new(CachedDeployment::new(updated))
             }
             _ => deployment,
         };
@@ -580,13 +580,13 @@ impl Controller {
     ///
     /// The copy keeps the cached resourceVersion, so a stale cache gets a conflict and the
     /// Foo is retried once the informer has caught up.
-    async fn update_foo_status(&self, foo: &Foo, deployment: &Deployment) -> Result<bool, Error> {
+    async fn update_foo_status(
+        &self,
+        foo: &Foo,
+        deployment: &CachedDeployment,
+    ) -> Result<bool, Error> {
         let status = FooStatus {
-            available_replicas: deployment
-                .status
-                .as_ref()
-                .and_then(|s| s.available_replicas)
-                .unwrap_or(0),
+            available_replicas: deployment.data.available.unwrap_or(0),
         };
         if foo.status.as_ref() == Some(&status) {
             return Ok(false);
@@ -613,7 +613,7 @@ impl Controller {
 
     /// Enqueues the Foo that controls `object`, if it is a Deployment some Foo in the cache
     /// controls; ignores every other object.
-    pub fn handle_object(&self, object: &Deployment) {
+    pub fn handle_object(&self, object: &CachedDeployment) {
         let name = object.metadata.name.as_deref().unwrap_or_default();
         debug!(object = name, "Processing object");
         let Some(owner) = controller_of(&object.metadata) else {
@@ -633,7 +633,7 @@ impl Controller {
 
     /// A Deployment update: ignored when the resourceVersion did not change (a periodic
     /// resync, or a relist that found it unchanged), else [`handle_object`](Self::handle_object).
-    pub fn handle_update(&self, old: &Deployment, new: &Deployment) {
+    pub fn handle_update(&self, old: &CachedDeployment, new: &CachedDeployment) {
         if old.metadata.resource_version == new.metadata.resource_version {
             return;
         }
@@ -642,7 +642,7 @@ impl Controller {
 
     /// A Deployment delete: the final object, or the last known one from a tombstone when
     /// the informer missed the delete, goes to [`handle_object`](Self::handle_object).
-    pub fn handle_deleted_object(&self, deleted: &DeletedObject<Deployment>) {
+    pub fn handle_deleted_object(&self, deleted: &DeletedObject<CachedDeployment>) {
         if let DeletedObject::Tombstone(tombstone) = deleted {
             debug!(object = %tombstone.key, "Recovered deleted object");
         }

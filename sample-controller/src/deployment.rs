@@ -6,6 +6,7 @@ use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
 use kube::Resource;
+use kube_gen::informer::{Projected, Projection};
 
 use crate::foo::Foo;
 
@@ -72,6 +73,29 @@ pub fn new_deployment(foo: &Foo) -> Deployment {
         status: None,
     }
 }
+
+/// All the controller reads of a Deployment beyond its metadata (its name and owner
+/// references): the replicas asked for and the replicas available.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replicas {
+    /// `spec.replicas`.
+    pub desired: Option<i32>,
+    /// `status.availableReplicas`.
+    pub available: Option<i32>,
+}
+
+impl Projection<Deployment> for Replicas {
+    fn project(d: &Deployment) -> Self {
+        Replicas {
+            desired: d.spec.as_ref().and_then(|spec| spec.replicas),
+            available: d.status.as_ref().and_then(|s| s.available_replicas),
+        }
+    }
+}
+
+/// A Deployment as the controller's informer caches it: its metadata and [`Replicas`],
+/// without the pod template, conditions and the rest the controller never reads.
+pub type CachedDeployment = Projected<Deployment, Replicas>;
 
 /// The owner reference that makes `foo` the controller of an object
 /// (`metav1.NewControllerRef(foo, Foo's GroupVersionKind)`).

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use k8s_openapi::api::apps::v1::Deployment;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube_gen::client::{Throttle, connect};
 use kube_gen::events::Recorder;
@@ -14,6 +13,7 @@ use kube_gen::informer::SharedInformerFactory;
 use kube_gen::leaderelection::{LeaderElectionMetrics, LeaderElector};
 use prometheus_client::registry::Registry;
 use sample_controller::controller::{CONTROLLER_AGENT_NAME, Controller};
+use sample_controller::deployment::CachedDeployment;
 use sample_controller::foo::Foo;
 use sample_controller::ops::{ControllerMetrics, Health, Server, register_informer_metrics};
 use tracing::{info, warn};
@@ -150,7 +150,10 @@ fn build_controller(
         factory = factory.namespace(namespace);
     }
     let factory = factory.build();
-    let (deployments, foos) = (factory.informer::<Deployment>(), factory.informer::<Foo>());
+    let (deployments, foos) = (
+        factory.informer::<CachedDeployment>(),
+        factory.informer::<Foo>(),
+    );
     health.add_informer("foos", &foos);
     health.add_informer("deployments", &deployments);
     let recorder = Recorder::new(client.clone(), CONTROLLER_AGENT_NAME);

@@ -1,6 +1,7 @@
 //! Informers, listers and the shared informer factory against the real control plane: handlers
 //! see ConfigMap changes in order, listers match a fresh LIST, lists are paginated, late
-//! handlers catch up, resync re-delivers, and two consumers of one type share one watch.
+//! handlers catch up, resync re-delivers, two consumers of one type share one watch, and
+//! the smaller caches (metadata only, a typed projection) follow the same changes.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,7 +10,8 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube_gen::informer::{EventHandlerFns, Informer, SharedInformerFactory};
+use kube::core::PartialObjectMeta;
+use kube_gen::informer::{EventHandlerFns, Informer, Projected, Projection, SharedInformerFactory};
 use kube_gen::lister::LabelSelector;
 use kube_gen_tests::{TestCluster, eventually, lister_matches_list};
 use serde_json::json;
@@ -17,7 +19,7 @@ use serde_json::json;
 #[path = "support/config_maps.rs"]
 mod support;
 
-use support::recorder;
+use support::{recorder, recorder_of};
 
 const SYNC: Duration = Duration::from_secs(30);
 
@@ -239,6 +241,131 @@ async fn factory_consumers_of_one_type_share_one_watch() -> anyhow::Result<()> {
             .is_some()
     );
     assert!(deployments.list(&LabelSelector::everything()).is_empty());
+    factory.shutdown().await;
+    Ok(())
+}
+
+/// The data keys of a ConfigMap, what a projected informer of ConfigMaps keeps.
+#[derive(Debug, Clone, PartialEq)]
+struct DataKeys(Vec<String>);
+
+impl Projection<ConfigMap> for DataKeys {
+    fn project(cm: &ConfigMap) -> Self {
+        DataKeys(cm.data.iter().flatten().map(|(k, _)| k.clone()).collect())
+    }
+}
+
+/// Creates `a` (app=web) and `b` (app=db), syncs `informer`, then creates `c`, relabels
+/// `a`, adds a data key to `b` and deletes `c`; the handler must see each change.
+async fn small_cache_follows_changes<K>(
+    api: &Api<ConfigMap>,
+    informer: &Informer<K>,
+) -> anyhow::Result<Arc<Mutex<Vec<String>>>>
+where
+    K: kube::Resource
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    for (name, app) in [("a", "web"), ("b", "db")] {
+        api.create(&PostParams::default(), &config_map(name, app)?)
+            .await?;
+    }
+    let (handler, log) = recorder_of::<K>();
+    informer.add_event_handler(handler);
+    informer.start();
+    informer.wait_for_cache_sync(SYNC).await?;
+    api.create(&PostParams::default(), &config_map("c", "web")?)
+        .await?;
+    let relabel = json!({ "metadata": { "labels": { "app": "db" } } });
+    api.patch("a", &PatchParams::default(), &Patch::Merge(&relabel))
+        .await?;
+    let more_data = json!({ "data": { "extra": "x" } });
+    api.patch("b", &PatchParams::default(), &Patch::Merge(&more_data))
+        .await?;
+    api.delete("c", &DeleteParams::default()).await?;
+    eventually("every change", SYNC, || async {
+        Ok((log.lock().unwrap().len() >= 6).then_some(()))
+    })
+    .await;
+    let seen = log.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        [
+            "add a", "add b", "add c", "update a", "update b", "delete c"
+        ]
+    );
+    let lister = informer.lister();
+    let db = lister.list(&"app=db".parse::<LabelSelector>()?);
+    let mut names: Vec<String> = db.iter().map(|o| o.name_any()).collect();
+    names.sort();
+    assert_eq!(names, ["a", "b"], "the label selector reads the new labels");
+    assert!(
+        db.iter().all(|o| o.meta().managed_fields.is_none()),
+        "managedFields are dropped"
+    );
+    Ok(log)
+}
+
+#[tokio::test]
+async fn a_metadata_informer_follows_changes_through_the_metadata_api() -> anyhow::Result<()> {
+    let cluster = TestCluster::get();
+    let ns = cluster.namespace("inf").await?;
+    let client = cluster.client().await?;
+    let api = Api::<ConfigMap>::namespaced(client.clone(), &ns);
+    let factory = SharedInformerFactory::builder(client)
+        .namespace(&ns)
+        .build();
+    let informer = factory.informer::<PartialObjectMeta<ConfigMap>>();
+    small_cache_follows_changes(&api, &informer).await?;
+
+    let a = informer
+        .lister()
+        .get(ns.as_str(), "a")
+        .expect("a is cached");
+    assert_eq!(a.labels().get("app").map(String::as_str), Some("db"));
+    assert!(a.metadata.uid.is_some() && a.metadata.resource_version.is_some());
+    // What the server sent: the metadata API's kind, not ConfigMap with its data.
+    let watched = informer
+        .lister()
+        .get(ns.as_str(), "b")
+        .expect("b is cached");
+    assert_eq!(
+        watched.types.as_ref().map(|t| t.kind.as_str()),
+        Some("PartialObjectMetadata"),
+        "b was last seen in a watch event, decoded from the metadata API's object"
+    );
+    factory.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_projected_informer_keeps_metadata_and_the_projection() -> anyhow::Result<()> {
+    let cluster = TestCluster::get();
+    let ns = cluster.namespace("inf").await?;
+    let client = cluster.client().await?;
+    let api = Api::<ConfigMap>::namespaced(client.clone(), &ns);
+    let factory = SharedInformerFactory::builder(client)
+        .namespace(&ns)
+        .build();
+    let informer = factory.informer::<Projected<ConfigMap, DataKeys>>();
+    small_cache_follows_changes(&api, &informer).await?;
+
+    let lister = informer.lister();
+    let b = lister.get(ns.as_str(), "b").expect("b is cached");
+    assert_eq!(b.data, DataKeys(vec!["extra".into(), "k".into()]));
+    assert_eq!(b.labels().get("app").map(String::as_str), Some("db"));
+    let live = api.get("b").await?;
+    assert_eq!(b.metadata.resource_version, live.metadata.resource_version);
+    assert_eq!(b.metadata.uid, live.metadata.uid);
+    assert_eq!(
+        factory.len(),
+        1,
+        "a projection is its own informer, asked for by its own type"
+    );
     factory.shutdown().await;
     Ok(())
 }

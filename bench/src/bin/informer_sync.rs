@@ -9,11 +9,20 @@
 //! - `kube-rs`: `watcher` + `reflector`, `watcher::Config::default()`: meant as
 //!   `resourceVersion=0` in pages of 500, but kube sends no `0` beside a limit, so
 //!   it reads etcd in pages; objects cached whole.
+//! - `kube-gen --cache metadata`: an informer of `PartialObjectMeta<K>` (client-go's
+//!   metadata informer): the same lists, through the metadata API.
+//! - `kube-gen --cache projection`: an informer of `Projected<K, P>`, caching the
+//!   metadata and a small projection of the rest (a ConfigMap's data keys, a Foo's
+//!   replicas).
 //! - `raw-list`: the LIST requests only, pages of 500 read as text and only
 //!   scanned for the continue token; `--resource-version 0` asks as client-go and
 //!   kube-gen's informer do, in one request the watch cache answers whole. After
 //!   the clock stops it also reports the floor of the memory
 //!   figure: the compact JSON size of the objects without managedFields.
+//!
+//! Memory is reported twice: RSS (what the machine gives the process) and the live heap
+//! (what the allocator has handed out and not taken back, the counterpart of the Go
+//! heap client-go's side reports), each before the list and after the sync.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -24,10 +33,11 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::ListParams;
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::PartialObjectMeta;
 use kube::core::Request;
 use kube::runtime::{WatchStreamExt, reflector, watcher};
 use kube::{Api, Client, Resource};
-use kube_gen::informer::Informer;
+use kube_gen::informer::{Informer, Projected, Projection};
 use sample_controller::foo::Foo;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::json;
@@ -37,6 +47,18 @@ enum Impl {
     KubeGen,
     KubeRs,
     RawList,
+}
+
+/// What kube-gen's informer caches.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+enum Cache {
+    /// Whole objects (managedFields dropped).
+    #[default]
+    Full,
+    /// `PartialObjectMeta<K>`, listed through the metadata API.
+    Metadata,
+    /// `Projected<K, P>`: metadata and a small projection.
+    Projection,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -58,6 +80,29 @@ struct Args {
     /// For `raw-list`: the resourceVersion of the first page (none: a consistent read).
     #[arg(long)]
     resource_version: Option<String>,
+    /// For `kube-gen`: what the informer caches.
+    #[arg(long, value_enum, default_value_t)]
+    cache: Cache,
+}
+
+/// A ConfigMap's data keys, without the values.
+#[derive(Debug, Clone)]
+struct DataKeys(#[allow(dead_code)] Vec<String>);
+
+impl Projection<ConfigMap> for DataKeys {
+    fn project(cm: &ConfigMap) -> Self {
+        DataKeys(cm.data.iter().flatten().map(|(k, _)| k.clone()).collect())
+    }
+}
+
+/// A Foo's replicas.
+#[derive(Debug, Clone)]
+struct FooReplicas(#[allow(dead_code)] Option<i32>);
+
+impl Projection<Foo> for FooReplicas {
+    fn project(obj: &Foo) -> Self {
+        FooReplicas(obj.spec.replicas)
+    }
 }
 
 /// Objects per LIST page, the default of all three.
@@ -68,9 +113,10 @@ const SYNC_TIMEOUT: Duration = Duration::from_secs(300);
 struct Synced {
     objects: usize,
     seconds: f64,
-    /// `VmRSS` and `VmHWM` right after the sync.
+    /// `VmRSS`, `VmHWM` and the live heap right after the sync.
     rss_after: u64,
     peak_rss: u64,
+    heap_after: u64,
     extra: serde_json::Value,
 }
 
@@ -81,6 +127,7 @@ impl Synced {
             seconds: started.elapsed().as_secs_f64(),
             rss_after: rss_bytes()?,
             peak_rss: kube_gen_bench::peak_rss_bytes()?,
+            heap_after: kube_gen_bench::live_heap_bytes(),
             extra: json!({}),
         })
     }
@@ -99,16 +146,34 @@ async fn main() -> anyhow::Result<()> {
         Impl::KubeGen | Impl::RawList => kube_gen::client::connect::builder(config)?.build(),
     };
     let rss_before = rss_bytes()?;
+    let heap_before = kube_gen_bench::live_heap_bytes();
     let ns = args.namespace.as_str();
-    let synced = match (args.implementation, args.kind) {
-        (Impl::KubeGen, Kind::Configmaps) => kube_gen::<ConfigMap>(client, ns).await?,
-        (Impl::KubeGen, Kind::Foos) => kube_gen::<Foo>(client, ns).await?,
-        (Impl::KubeRs, Kind::Configmaps) => kube_rs::<ConfigMap>(client, ns).await?,
-        (Impl::KubeRs, Kind::Foos) => kube_rs::<Foo>(client, ns).await?,
-        (Impl::RawList, Kind::Configmaps) => {
+    let synced = match (args.implementation, args.kind, args.cache) {
+        (Impl::KubeGen, Kind::Configmaps, Cache::Full) => kube_gen::<ConfigMap>(client, ns).await?,
+        (Impl::KubeGen, Kind::Foos, Cache::Full) => kube_gen::<Foo>(client, ns).await?,
+        (Impl::KubeGen, Kind::Configmaps, Cache::Metadata) => {
+            kube_gen::<PartialObjectMeta<ConfigMap>>(client, ns).await?
+        }
+        (Impl::KubeGen, Kind::Foos, Cache::Metadata) => {
+            kube_gen::<PartialObjectMeta<Foo>>(client, ns).await?
+        }
+        (Impl::KubeGen, Kind::Configmaps, Cache::Projection) => {
+            kube_gen::<Projected<ConfigMap, DataKeys>>(client, ns).await?
+        }
+        (Impl::KubeGen, Kind::Foos, Cache::Projection) => {
+            kube_gen::<Projected<Foo, FooReplicas>>(client, ns).await?
+        }
+        (_, _, Cache::Metadata | Cache::Projection) => {
+            anyhow::bail!("--cache is kube-gen's option")
+        }
+        (Impl::KubeRs, Kind::Configmaps, _) => kube_rs::<ConfigMap>(client, ns).await?,
+        (Impl::KubeRs, Kind::Foos, _) => kube_rs::<Foo>(client, ns).await?,
+        (Impl::RawList, Kind::Configmaps, _) => {
             raw_list::<ConfigMap>(client, ns, args.resource_version).await?
         }
-        (Impl::RawList, Kind::Foos) => raw_list::<Foo>(client, ns, args.resource_version).await?,
+        (Impl::RawList, Kind::Foos, _) => {
+            raw_list::<Foo>(client, ns, args.resource_version).await?
+        }
     };
     let mut result = json!({
         "impl": format!("{:?}", args.implementation),
@@ -117,6 +182,8 @@ async fn main() -> anyhow::Result<()> {
         "rss_before_bytes": rss_before,
         "rss_after_bytes": synced.rss_after,
         "peak_rss_bytes": synced.peak_rss,
+        "heap_before_bytes": heap_before,
+        "heap_after_bytes": synced.heap_after,
     });
     if let (Some(out), Some(extra)) = (result.as_object_mut(), synced.extra.as_object()) {
         out.extend(extra.clone());

@@ -36,7 +36,9 @@
 //!   `ERROR` event) relists and reconciles the cache with the new list: new objects become
 //!   adds, listed objects already cached become updates, and cached objects missing from the
 //!   list become deletes carrying a [`DeletedFinalStateUnknown`] tombstone, because their
-//!   final state was never seen.
+//!   final state was never seen. A watch refused with 410 before it delivered anything
+//!   relists after a backoff step (the same 800 ms doubling to 30 s), so a server that
+//!   refuses every watch is not listed in a tight loop.
 //! - **Objects that do not decode** into `K` (stored while a CRD's schema was looser, or
 //!   written by a newer version of the API) are skipped one by one, in lists and in watches:
 //!   the informer serves every other object, stays synced, follows the skipped object's
@@ -53,6 +55,46 @@
 //! default drops `metadata.managedFields`, which is often the largest part of an object and
 //! which controllers do not read. Each object is stored once, as an `Arc<K>`: indices hold
 //! keys, listers and handlers get clones of the `Arc`.
+//!
+//! # Caching less
+//!
+//! An informer keeps what it lists for as long as it runs. Two ways to keep less than whole
+//! objects, both still informers with listers, indices and handlers:
+//!
+//! - **Metadata only**: `Informer<`[`PartialObjectMeta<K>`](kube::core::PartialObjectMeta)`>`
+//!   (client-go's `metadatainformer`) lists and watches `K` through the API server's
+//!   metadata API (`application/json;as=PartialObjectMetadata`): the server sends names,
+//!   labels, annotations and owner references, nothing else. For controllers that need
+//!   only those, e.g. to find owners or count children.
+//! - **Typed projections**: `Informer<`[`Projected<K, P>`]`>` lists and watches whole `K`s
+//!   and keeps each one's metadata and a [`Projection`] `P` of the rest, a user struct of
+//!   the fields the controller reads. The sample-controller caches its Deployments so: a
+//!   name, owner references, `spec.replicas` and `status.availableReplicas`.
+//!
+//! Both work with [`SharedInformerFactory::informer`] like any resource type; an informer
+//! of `K` and one of `Projected<K, P>` are two informers, each with its own list and watch.
+//!
+//! ```no_run
+//! use k8s_openapi::api::apps::v1::Deployment;
+//! use kube::core::PartialObjectMeta;
+//! use kube_gen::informer::{Projected, Projection, SharedInformerFactory};
+//!
+//! #[derive(Debug, Clone)]
+//! struct Replicas(Option<i32>);
+//!
+//! impl Projection<Deployment> for Replicas {
+//!     fn project(d: &Deployment) -> Self {
+//!         Replicas(d.spec.as_ref().and_then(|s| s.replicas))
+//!     }
+//! }
+//!
+//! # fn doc(client: kube::Client) {
+//! let factory = SharedInformerFactory::new(client);
+//! let owners = factory.informer::<PartialObjectMeta<Deployment>>();
+//! let replicas = factory.informer::<Projected<Deployment, Replicas>>();
+//! # let _ = (owners, replicas);
+//! # }
+//! ```
 //!
 //! # Handlers
 //!
@@ -108,6 +150,8 @@
 //! | `MetaNamespaceKeyFunc`, `SplitMetaNamespaceKey` | [`key_for`], [`split_key`] |
 //! | `NewSharedInformerFactoryWithOptions(client, resync, opts...)` | [`SharedInformerFactory::builder`] |
 //! | `factory.Apps().V1().Deployments().Informer()`, `InformerFor` | [`SharedInformerFactory::informer`]`::<Deployment>()`, [`SharedInformerFactory::informer_for`] |
+//! | `metadatainformer.NewFilteredSharedInformerFactory(...).ForResource(gvr)`, `metadatalister` | [`SharedInformerFactory::informer`]`::<PartialObjectMeta<K>>()`, its [`Lister`](crate::lister::Lister) |
+//! | `SetTransform` into a smaller object (still `runtime.Object`) | [`Projected`]`<K, P>` with a [`Projection`] (a typed, smaller cache) |
 //! | `factory.Start`, `WaitForCacheSync`, `Shutdown` | [`SharedInformerFactory::start`], [`SharedInformerFactory::wait_for_cache_sync`], [`SharedInformerFactory::shutdown`] (async) |
 //!
 //! Differences worth knowing: a relist turns every listed object that was already cached into
@@ -118,6 +162,7 @@
 mod event;
 mod factory;
 mod handlers;
+mod projection;
 mod reflector;
 mod shared;
 mod store;
@@ -128,6 +173,7 @@ mod undecodable;
 pub use event::{DeletedFinalStateUnknown, DeletedObject};
 pub use factory::{InformerOptions, SharedInformerFactory, SharedInformerFactoryBuilder};
 pub use handlers::{EventHandler, EventHandlerFns, HandlerRegistration};
+pub use projection::{Projected, Projection};
 pub use reflector::ReflectorStats;
 pub use shared::{Informer, InformerBuilder, InformerHealth};
 pub use store::{IndexFn, NAMESPACE_INDEX, Store, Writer, key_for, object_key, split_key};

@@ -1,6 +1,7 @@
 //! The basic FIFO work queue: a dirty set and a processing set so no item reaches two workers.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::Hash;
 use std::pin::pin;
@@ -28,13 +29,34 @@ pub(crate) struct Queue<T> {
     metrics: Option<QueueMetrics<T>>,
 }
 
+/// Where an item is: client-go's `dirty` and `processing` sets as one map, so each
+/// operation hashes its item once (twice for a `done` that queues it again).
+#[derive(Debug, Clone, Copy, Default)]
+struct Marks {
+    dirty: bool,
+    processing: bool,
+}
+
+impl Marks {
+    fn dirty_only() -> Self {
+        Marks {
+            dirty: true,
+            processing: false,
+        }
+    }
+}
+
+/// foldhash: keys are short object keys, hashed on every add, get and done under the lock;
+/// SipHash's cost there showed in B4. Seeded per process, as std's is.
+type Hasher = foldhash::fast::RandomState;
+
 struct State<T> {
     /// Dirty items that are not processing, in the order they were added.
     fifo: VecDeque<T>,
-    /// Items that need processing.
-    dirty: HashSet<T>,
-    /// Items handed to a worker and not yet `done`.
-    processing: HashSet<T>,
+    /// Every item that is dirty, processing or both; none that is neither.
+    items: HashMap<T, Marks, Hasher>,
+    /// How many of `items` are processing.
+    processing: usize,
     shutting_down: bool,
     /// Set by `shut_down_with_drain`, cleared by `shut_down` to stop waiting.
     drain: bool,
@@ -45,7 +67,7 @@ impl<T> fmt::Debug for Queue<T> {
         let state = self.lock();
         f.debug_struct("Queue")
             .field("len", &state.fifo.len())
-            .field("processing", &state.processing.len())
+            .field("processing", &state.processing)
             .field("shutting_down", &state.shutting_down)
             .finish_non_exhaustive()
     }
@@ -65,8 +87,8 @@ impl<T: Clone + Eq + Hash> Queue<T> {
         Self {
             state: Mutex::new(State {
                 fifo: VecDeque::new(),
-                dirty: HashSet::new(),
-                processing: HashSet::new(),
+                items: HashMap::default(),
+                processing: 0,
                 shutting_down: false,
                 drain: false,
             }),
@@ -84,20 +106,36 @@ impl<T: Clone + Eq + Hash> Queue<T> {
     /// Marks `item` as needing processing; ignored once shutting down.
     pub(crate) fn add(&self, item: T) {
         let mut state = self.lock();
-        if state.shutting_down || state.dirty.contains(&item) {
+        if state.shutting_down {
             return;
         }
-        if let Some(metrics) = &self.metrics {
-            metrics.add(&item);
+        let queued = match state.items.entry(item) {
+            Entry::Occupied(mut entry) => {
+                let marks = entry.get_mut();
+                if marks.dirty {
+                    return;
+                }
+                // Processing: `done` will queue it again.
+                marks.dirty = true;
+                if let Some(metrics) = &self.metrics {
+                    metrics.add(entry.key());
+                }
+                None
+            }
+            Entry::Vacant(entry) => {
+                if let Some(metrics) = &self.metrics {
+                    metrics.add(entry.key());
+                }
+                let item = entry.key().clone();
+                entry.insert(Marks::dirty_only());
+                Some(item)
+            }
+        };
+        if let Some(item) = queued {
+            state.fifo.push_back(item);
+            drop(state);
+            self.item_queued.notify_one();
         }
-        state.dirty.insert(item.clone());
-        if state.processing.contains(&item) {
-            // `done` will queue it again.
-            return;
-        }
-        state.fifo.push_back(item);
-        drop(state);
-        self.item_queued.notify_one();
     }
 
     /// Waits for an item and marks it processing; `None` once shut down and empty.
@@ -129,8 +167,13 @@ impl<T: Clone + Eq + Hash> Queue<T> {
             if let Some(metrics) = &self.metrics {
                 metrics.get(&item);
             }
-            state.dirty.remove(&item);
-            state.processing.insert(item.clone());
+            if let Some(marks) = state.items.get_mut(&item) {
+                *marks = Marks {
+                    dirty: false,
+                    processing: true,
+                };
+            }
+            state.processing += 1;
             return Some(Some(item));
         }
         state.shutting_down.then_some(None)
@@ -139,19 +182,25 @@ impl<T: Clone + Eq + Hash> Queue<T> {
     /// Marks `item` as no longer processing, queueing it again if it was added meanwhile.
     pub(crate) fn done(&self, item: &T) {
         let mut state = self.lock();
-        if !state.processing.remove(item) {
-            // Not handed out (or already done): nothing to finish, and re-queueing a dirty
-            // item here would put it in the FIFO twice.
+        // Not handed out (or already done): nothing to finish, and re-queueing a dirty item
+        // here would put it in the FIFO twice.
+        let Some((item, marks)) = state.items.remove_entry(item) else {
+            return;
+        };
+        if !marks.processing {
+            state.items.insert(item, marks);
             return;
         }
+        state.processing -= 1;
         if let Some(metrics) = &self.metrics {
-            metrics.done(item);
+            metrics.done(&item);
         }
-        if state.dirty.contains(item) {
+        if marks.dirty {
             state.fifo.push_back(item.clone());
+            state.items.insert(item, Marks::dirty_only());
             drop(state);
             self.item_queued.notify_one();
-        } else if state.processing.is_empty() {
+        } else if state.processing == 0 {
             drop(state);
             self.drained.notify_waiters();
         }
@@ -188,7 +237,7 @@ impl<T: Clone + Eq + Hash> Queue<T> {
             drained.as_mut().enable();
             {
                 let state = self.lock();
-                if state.processing.is_empty() || !state.drain {
+                if state.processing == 0 || !state.drain {
                     return;
                 }
             }
@@ -207,6 +256,7 @@ impl<T: Clone + Eq + Hash> Queue<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
     use std::sync::Arc;
     use std::time::Duration;
     use tokio::time::timeout;

@@ -19,6 +19,11 @@ use crate::ops::metrics::encode;
 
 const NAMESPACE: &str = "default";
 
+/// A Deployment as the controller's informer caches it.
+fn cached(deployment: Deployment) -> CachedDeployment {
+    CachedDeployment::new(deployment)
+}
+
 /// The cluster the controller talks to, a separate one for its events (Go's
 /// `FakeRecorder`), and the controller over synced informers.
 struct Fixture {
@@ -52,7 +57,7 @@ impl Fixture {
         let factory = SharedInformerFactory::new(fake.client());
         let controller = configure(Controller::builder(
             fake.client(),
-            &factory.informer::<Deployment>(),
+            &factory.informer::<CachedDeployment>(),
             &factory.informer::<Foo>(),
             recorder,
         ))
@@ -425,7 +430,7 @@ async fn a_deployment_controlled_by_a_known_foo_enqueues_that_foo() {
     f.drain_queue(1).await;
     let stored = f.stored_foo("test");
 
-    f.controller.handle_object(&new_deployment(&stored));
+    f.controller.handle_object(&cached(new_deployment(&stored)));
 
     assert_eq!(f.controller.workqueue.len(), 1);
     assert_eq!(f.controller.workqueue.get().await, Some(key(&foo)));
@@ -439,7 +444,7 @@ async fn deployments_of_no_foo_another_kind_or_an_unknown_foo_are_ignored() {
 
     let mut orphan = new_deployment(&foo);
     orphan.metadata.owner_references = None;
-    f.controller.handle_object(&orphan);
+    f.controller.handle_object(&cached(orphan));
 
     let mut other_kind = new_deployment(&foo);
     other_kind.metadata.owner_references = Some(vec![OwnerReference {
@@ -450,10 +455,10 @@ async fn deployments_of_no_foo_another_kind_or_an_unknown_foo_are_ignored() {
         controller: Some(true),
         ..OwnerReference::default()
     }]);
-    f.controller.handle_object(&other_kind);
+    f.controller.handle_object(&cached(other_kind));
 
     f.controller
-        .handle_object(&new_deployment(&new_foo("unknown", Some(1))));
+        .handle_object(&cached(new_deployment(&new_foo("unknown", Some(1)))));
 
     assert!(f.controller.workqueue.is_empty());
 }
@@ -468,7 +473,7 @@ async fn a_tombstone_is_unwrapped_and_its_foo_enqueued() {
     f.controller
         .handle_deleted_object(&DeletedObject::Tombstone(DeletedFinalStateUnknown {
             key: "default/test-deployment".into(),
-            last_known: Arc::new(deployment),
+            last_known: Arc::new(cached(deployment)),
         }));
 
     assert_eq!(f.controller.workqueue.get().await, Some(key(&foo)));
@@ -479,7 +484,7 @@ async fn an_update_with_the_same_resource_version_is_ignored() {
     let foo = new_foo("test", Some(1));
     let f = Fixture::new(vec![foo.clone()], vec![]).await;
     f.drain_queue(1).await;
-    let mut old = new_deployment(&foo);
+    let mut old = cached(new_deployment(&foo));
     old.metadata.resource_version = Some("7".into());
 
     f.controller.handle_update(&old, &old.clone());

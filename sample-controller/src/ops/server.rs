@@ -206,7 +206,7 @@ fn plain(status: StatusCode, body: String) -> Response<Full<Bytes>> {
 
 #[cfg(test)]
 mod tests {
-    use k8s_openapi::api::apps::v1::Deployment;
+    use crate::deployment::CachedDeployment;
     use kube::core::Status;
     use kube_gen::fake::{FakeCluster, Reaction};
     use kube_gen::informer::SharedInformerFactory;
@@ -256,7 +256,7 @@ mod tests {
     async fn serve(factory: &SharedInformerFactory) -> (Server, Health, ControllerMetrics) {
         let health = Health::new();
         health.add_informer("foos", &factory.informer::<Foo>());
-        health.add_informer("deployments", &factory.informer::<Deployment>());
+        health.add_informer("deployments", &factory.informer::<CachedDeployment>());
         let mut registry = Registry::default();
         let metrics = ControllerMetrics::register(&mut registry);
         register_informer_metrics(&mut registry, &health);
@@ -308,7 +308,7 @@ mod tests {
         let (server, health, _metrics) = serve(&factory).await;
         health.controller_started();
         factory.start();
-        let deployments = factory.informer::<Deployment>();
+        let deployments = factory.informer::<CachedDeployment>();
         eventually(|| deployments.health().last_error.is_some()).await;
         factory
             .informer::<Foo>()

@@ -1,7 +1,10 @@
 //! B1, informer cold sync: a fresh process lists 10,000 ConfigMaps (~1 KiB each), or
 //! 10,000 Foos, into an informer cache. kube-gen, client-go and kube-rs run in turn
-//! each round, with raw LISTs as the floor. Figures: time to synced, peak RSS, and
-//! heap bytes per cached object (RSS after sync minus RSS before the list, over N).
+//! each round, with raw LISTs as the floor, and kube-gen's two smaller caches (a metadata
+//! informer, a typed projection) beside. Figures: time to synced, peak RSS, RSS per
+//! cached object (after the sync minus before the list, over N), and live heap per
+//! cached object (the allocator's bytes in use for ours and kube-rs, Go's `HeapInuse`
+//! after a collection for client-go).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -155,6 +158,16 @@ fn measure(
             args: common(&["--impl", "kube-rs"]),
         },
         Side {
+            name: "kube-gen metadata",
+            program: ours.to_path_buf(),
+            args: common(&["--impl", "kube-gen", "--cache", "metadata"]),
+        },
+        Side {
+            name: "kube-gen projection",
+            program: ours.to_path_buf(),
+            args: common(&["--impl", "kube-gen", "--cache", "projection"]),
+        },
+        Side {
             name: "raw LIST",
             program: ours.to_path_buf(),
             args: common(&["--impl", "raw-list"]),
@@ -173,7 +186,7 @@ fn measure(
             if got["objects"].as_u64() != Some(n as u64) {
                 bail!("{} synced {} of {n} {what}", side.name, got["objects"]);
             }
-            eprintln!("    round {} {:<14} {}", round + 1, side.name, brief(&got));
+            eprintln!("    round {} {:<19} {}", round + 1, side.name, brief(&got));
             results.entry(side.name).or_default().push(got);
         }
     }
@@ -191,7 +204,8 @@ fn measure(
     let per_object = |v: &Value| {
         Some((v["rss_after_bytes"].as_f64()? - v["rss_before_bytes"].as_f64()?) / n as f64)
     };
-    let go_heap = |v: &Value| {
+    // Go's `HeapInuse` for client-go, the allocator's bytes in use for the Rust sides.
+    let heap = |v: &Value| {
         Some((v["heap_after_bytes"].as_f64()? - v["heap_before_bytes"].as_f64()?) / n as f64)
     };
     let json_size = |v: &Value| Some(v["object_json_bytes"].as_f64()? / n as f64);
@@ -220,6 +234,8 @@ fn measure(
                 series("client-go", "client-go", &seconds),
                 series("kube-rs", "kube-rs", &seconds),
                 series("raw LIST rv=0", "raw LIST rv=0 (watch cache)", &seconds),
+                series("kube-gen metadata", "kube-gen metadata-only", &seconds),
+                series("kube-gen projection", "kube-gen projection", &seconds),
             ],
             Some(series("raw LIST", "raw LIST (floor)", &seconds)),
             vec![target("client-go", 0.8), target("kube-rs", 0.8)],
@@ -231,20 +247,41 @@ fn measure(
             vec![
                 series("client-go", "client-go", &peak),
                 series("kube-rs", "kube-rs", &peak),
+                series("kube-gen metadata", "kube-gen metadata-only", &peak),
+                series("kube-gen projection", "kube-gen projection", &peak),
             ],
             None,
             vec![target("client-go", 0.5)],
         ),
         figure(
-            "heap bytes per cached object",
+            "RSS per cached object",
             Unit::Bytes,
             series("kube-gen", "kube-gen", &per_object),
             vec![
                 series("client-go", "client-go", &per_object),
-                series("client-go", "client-go Go heap", &go_heap),
                 series("kube-rs", "kube-rs", &per_object),
             ],
             Some(series("raw LIST", "object JSON (floor)", &json_size)),
+            vec![],
+        ),
+        figure(
+            "live heap per cached object",
+            Unit::Bytes,
+            series("kube-gen", "kube-gen", &heap),
+            vec![
+                series("client-go", "client-go", &heap),
+                series("kube-rs", "kube-rs", &heap),
+                series("kube-gen metadata", "kube-gen metadata-only", &heap),
+            ],
+            Some(series("raw LIST", "object JSON (floor)", &json_size)),
+            vec![target("client-go", 1.0)],
+        ),
+        figure(
+            "live heap per cached object, projection",
+            Unit::Bytes,
+            series("kube-gen projection", "kube-gen projection", &heap),
+            vec![series("client-go", "client-go (whole objects)", &heap)],
+            None,
             vec![target("client-go", 0.5)],
         ),
     ])
@@ -257,6 +294,7 @@ fn brief(v: &Value) -> String {
         "s": v["synced_seconds"],
         "peak_MiB": (mib("peak_rss_bytes") * 10.0).round() / 10.0,
         "delta_MiB": ((mib("rss_after_bytes") - mib("rss_before_bytes")) * 10.0).round() / 10.0,
+        "heap_MiB": ((mib("heap_after_bytes") - mib("heap_before_bytes")) * 10.0).round() / 10.0,
     })
     .to_string()
 }

@@ -72,6 +72,10 @@ impl<K: Resource + Send + 'static> Reflector<K> {
         // cache too), and a consistent read ("", in pages) only when the server no longer
         // has that version.
         let mut from = String::from("0");
+        // Paces relists after a watch that got 410 before anything else: a server that
+        // answers every watch so is not listed in a tight loop (client-go backs off before
+        // every ListAndWatch). Any watch that delivers resets it.
+        let mut relist_backoff = self.backoff.clone();
         loop {
             let mut resource_version = match self.list_all(&from, sink).await {
                 Ok((items, resource_version)) => {
@@ -99,11 +103,18 @@ impl<K: Resource + Send + 'static> Reflector<K> {
             };
             loop {
                 match self.watch(&mut resource_version, sink, &mut backoff).await {
-                    WatchEnd::Gone => {
+                    WatchEnd::Gone { delivered: true } => {
                         tracing::info!(informer = %self.name, %resource_version, "resourceVersion gone; relisting");
+                        relist_backoff.reset();
                         break;
                     }
-                    WatchEnd::Closed => {}
+                    WatchEnd::Gone { delivered: false } => {
+                        let wait = relist_backoff.next_wait();
+                        tracing::info!(informer = %self.name, %resource_version, ?wait, "resourceVersion gone at once; relisting after a backoff");
+                        tokio::time::sleep(wait).await;
+                        break;
+                    }
+                    WatchEnd::Closed => relist_backoff.reset(),
                     WatchEnd::Failed => tokio::time::sleep(backoff.next_wait()).await,
                 }
             }

@@ -13,8 +13,9 @@ use super::{Backoff, Event, Item, Reflector, Sink};
 
 /// How one watch ended.
 pub(super) enum WatchEnd {
-    /// The resourceVersion is too old (410 Gone): relist.
-    Gone,
+    /// The resourceVersion is too old (410 Gone): relist; `delivered` when the watch had
+    /// delivered something first.
+    Gone { delivered: bool },
     /// The server ended the stream (its `timeoutSeconds`), or the stream was dropped for
     /// silence or at its client-side deadline: watch again at once, not a failure.
     Closed,
@@ -107,7 +108,7 @@ impl<K: Resource + Send + 'static> Reflector<K> {
         let request = self.source.watch(&params, resource_version);
         let mut events = match timeout(idle, request).await {
             Ok(Ok(events)) => events,
-            Ok(Err(error)) if is_gone(&error) => return WatchEnd::Gone,
+            Ok(Err(error)) if is_gone(&error) => return WatchEnd::Gone { delivered: false },
             Ok(Err(error)) => {
                 let error = describe(&error);
                 tracing::warn!(informer = %self.name, %error, "watch failed; backing off");
@@ -158,8 +159,10 @@ impl<K: Resource + Send + 'static> Reflector<K> {
                 }
                 Ok(Event::Deleted(item)) => self.apply(resource_version, sink, item, true),
                 Ok(Event::Bookmark(bookmark)) => *resource_version = bookmark,
-                Ok(Event::Error(status)) if status.code == 410 => return WatchEnd::Gone,
-                Err(error) if is_gone(&error) => return WatchEnd::Gone,
+                Ok(Event::Error(status)) if status.code == 410 => {
+                    return WatchEnd::Gone { delivered };
+                }
+                Err(error) if is_gone(&error) => return WatchEnd::Gone { delivered },
                 Ok(Event::Error(status)) => {
                     let error = describe_status(&status);
                     tracing::warn!(informer = %self.name, %error, "watch error; backing off");

@@ -50,6 +50,8 @@ pub(super) struct FakeServer {
     /// Open watches that get nothing more and never end: a dead connection.
     frozen: Vec<Sender>,
     refuse_watches: bool,
+    /// Answers every watch with 410 Gone while set, however new its resourceVersion.
+    pub(super) gone_watches: bool,
     /// Watch requests get no response while set (a connection frozen before the headers).
     pub(super) hang_watches: bool,
     /// Answers every list with this failure while set.
@@ -237,7 +239,7 @@ impl ListWatch<ConfigMap> for Fake {
             Err(kube::Error::Service("connection refused".into()))
         } else {
             let from: u64 = rv.parse().unwrap();
-            if from < s.compacted_to {
+            if from < s.compacted_to || s.gone_watches {
                 Err(gone())
             } else {
                 let (tx, rx) = mpsc::unbounded();

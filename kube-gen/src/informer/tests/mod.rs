@@ -177,6 +177,40 @@ async fn a_410_relists_and_reports_objects_deleted_meanwhile_as_tombstones() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn watches_answered_with_410_at_once_are_relisted_at_a_backoff_pace() {
+    let fake = Fake::default();
+    fake.put("a", "1");
+    fake.server().gone_watches = true;
+    // backoff 10 ms doubling to 50 ms
+    let informer = informer(&fake).build();
+    informer.start();
+    informer
+        .wait_for_cache_sync(Duration::from_secs(5))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let lists = informer.stats().lists;
+    assert!(
+        (10..=100).contains(&lists),
+        "one relist per backoff step (10, 20, 40, then 50 ms each, with jitter), not a tight loop: {lists}"
+    );
+
+    // Once watches work again, the informer settles on one.
+    fake.server().gone_watches = false;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let settled = informer.stats().lists;
+    fake.put("a", "2");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        informer.stats().lists,
+        settled,
+        "a healthy watch, no more lists"
+    );
+    assert_eq!(informer.health().last_error, None, "a 410 is not a failure");
+    informer.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_version_the_server_does_not_have_is_listed_again_at_the_latest_at_once() {
     let fake = Fake::default();
     fake.put("a", "1");

@@ -277,10 +277,10 @@ fn measure(
             vec![target("client-go", 1.0)],
         ),
         figure(
-            "live heap per cached object, projection",
+            "live heap per cached object, projection (client-go: whole objects)",
             Unit::Bytes,
             series("kube-gen projection", "kube-gen projection", &heap),
-            vec![series("client-go", "client-go (whole objects)", &heap)],
+            vec![series("client-go", "client-go", &heap)],
             None,
             vec![target("client-go", 0.5)],
         ),

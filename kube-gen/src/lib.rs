@@ -141,4 +141,5 @@ pub mod fake;
 pub mod informer;
 pub mod leaderelection;
 pub mod lister;
+pub(crate) mod protobuf;
 pub mod workqueue;

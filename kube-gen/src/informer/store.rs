@@ -64,17 +64,26 @@ fn namespace_index<K: Resource>(obj: &K) -> Vec<String> {
         .collect()
 }
 
+/// A cache key, allocated once per object and shared by the item map and every index.
+type Key = Arc<str>;
+
+/// foldhash: listers hash a key on every `get`; see the work queue's `Hasher`.
+type Hasher = foldhash::fast::RandomState;
+
+/// index value -> keys.
+type Index = HashMap<String, BTreeSet<Key>>;
+
 struct Inner<K> {
-    items: HashMap<String, Arc<K>>,
+    items: HashMap<Key, Arc<K>, Hasher>,
     indexers: HashMap<String, IndexFn<K>>,
     /// index name -> index value -> keys.
-    indices: HashMap<String, HashMap<String, BTreeSet<String>>>,
+    indices: HashMap<String, Index>,
 }
 
 impl<K> Inner<K> {
     /// Index `name`'s values and keys (`None` while it is empty), or
     /// [`Error::UnknownIndex`] if no index of that name was added.
-    fn lookup(&self, name: &str) -> Result<Option<&HashMap<String, BTreeSet<String>>>, Error> {
+    fn lookup(&self, name: &str) -> Result<Option<&Index>, Error> {
         if !self.indexers.contains_key(name) {
             return Err(Error::UnknownIndex(name.to_owned()));
         }
@@ -83,11 +92,11 @@ impl<K> Inner<K> {
 }
 
 impl<K> Inner<K> {
-    fn index(&mut self, key: &str, obj: &K) {
+    fn index(&mut self, key: &Key, obj: &K) {
         for (name, index_fn) in &self.indexers {
             let index = self.indices.entry(name.clone()).or_default();
             for value in index_fn(obj) {
-                index.entry(value).or_default().insert(key.to_owned());
+                index.entry(value).or_default().insert(Arc::clone(key));
             }
         }
     }
@@ -167,7 +176,7 @@ impl<K: Resource + 'static> Writer<K> {
         indexers.insert(NAMESPACE_INDEX.to_owned(), Arc::new(namespace_index::<K>));
         Writer {
             inner: Arc::new(RwLock::new(Inner {
-                items: HashMap::new(),
+                items: HashMap::default(),
                 indexers,
                 indices: HashMap::new(),
             })),
@@ -187,7 +196,19 @@ impl<K: Resource> Writer<K> {
     pub fn insert(&mut self, obj: Arc<K>) -> Option<Arc<K>> {
         let key = key_for(obj.as_ref());
         let mut inner = write(&self.inner);
-        let old = inner.items.insert(key.clone(), Arc::clone(&obj));
+        // An update keeps the key already stored, so the indices keep sharing it.
+        let (key, old) = match inner.items.get_key_value(key.as_str()) {
+            Some((stored, _)) => {
+                let stored = Arc::clone(stored);
+                let old = inner.items.insert(Arc::clone(&stored), Arc::clone(&obj));
+                (stored, old)
+            }
+            None => {
+                let key: Key = Arc::from(key);
+                inner.items.insert(Arc::clone(&key), Arc::clone(&obj));
+                (key, None)
+            }
+        };
         if let Some(old) = &old {
             inner.unindex(&key, old);
         }
@@ -213,10 +234,10 @@ impl<K: Resource> Writer<K> {
         if inner.indexers.contains_key(name) {
             return Err(Error::IndexExists(name.to_owned()));
         }
-        let mut index: HashMap<String, BTreeSet<String>> = HashMap::new();
+        let mut index = Index::new();
         for (key, obj) in &inner.items {
             for value in index_fn(obj) {
-                index.entry(value).or_default().insert(key.clone());
+                index.entry(value).or_default().insert(Arc::clone(key));
             }
         }
         inner.indices.insert(name.to_owned(), index);
@@ -238,7 +259,11 @@ impl<K> Store<K> {
 
     /// Every stored key, in no particular order.
     pub fn list_keys(&self) -> Vec<String> {
-        read(&self.inner).items.keys().cloned().collect()
+        read(&self.inner)
+            .items
+            .keys()
+            .map(|key| key.to_string())
+            .collect()
     }
 
     /// How many objects are stored.
@@ -262,7 +287,7 @@ impl<K> Store<K> {
         Ok(keys
             .into_iter()
             .flatten()
-            .filter_map(|key| inner.items.get(key).cloned())
+            .filter_map(|key| inner.items.get(&**key).cloned())
             .collect())
     }
 
@@ -274,7 +299,11 @@ impl<K> Store<K> {
     pub fn index_keys(&self, index: &str, value: &str) -> Result<Vec<String>, Error> {
         let inner = read(&self.inner);
         let keys = inner.lookup(index)?.and_then(|values| values.get(value));
-        Ok(keys.into_iter().flatten().cloned().collect())
+        Ok(keys
+            .into_iter()
+            .flatten()
+            .map(|key| key.to_string())
+            .collect())
     }
 
     /// The values index `index` currently has objects under.

@@ -150,6 +150,8 @@ fn build_controller(
         factory = factory.namespace(namespace);
     }
     let factory = factory.build();
+    // Deployments as protobuf, each decoded and projected with no JSON in between.
+    CachedDeployment::use_protobuf();
     let (deployments, foos) = (
         factory.informer::<CachedDeployment>(),
         factory.informer::<Foo>(),

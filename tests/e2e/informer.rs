@@ -1,13 +1,14 @@
 //! Informers, listers and the shared informer factory against the real control plane: handlers
 //! see ConfigMap changes in order, listers match a fresh LIST, lists are paginated, late
 //! handlers catch up, resync re-delivers, two consumers of one type share one watch, and
-//! the smaller caches (metadata only, a typed projection) follow the same changes.
+//! the smaller caches (metadata only, a typed projection) follow the same changes, and
+//! built-in kinds read as protobuf equal what the same objects read as JSON.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::core::PartialObjectMeta;
@@ -366,6 +367,136 @@ async fn a_projected_informer_keeps_metadata_and_the_projection() -> anyhow::Res
         1,
         "a projection is its own informer, asked for by its own type"
     );
+    factory.shutdown().await;
+    Ok(())
+}
+
+/// Waits until `informer`'s cache holds the same versions as a fresh JSON LIST of `api`,
+/// then returns both, managedFields dropped from the LIST as the informer drops them.
+async fn cache_and_json<K>(informer: &Informer<K>, api: &Api<K>) -> (Vec<K>, Vec<K>)
+where
+    K: kube::Resource
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    eventually("the cache to hold the LIST's versions", SYNC, || async {
+        let mut json = api.list(&ListParams::default()).await?.items;
+        let mut cached: Vec<K> = informer
+            .store()
+            .list()
+            .iter()
+            .map(|o| (**o).clone())
+            .collect();
+        for obj in &mut json {
+            obj.meta_mut().managed_fields = None;
+        }
+        json.sort_by_key(|o| o.name_any());
+        cached.sort_by_key(|o| o.name_any());
+        let versions = |objs: &[K]| -> Vec<Option<String>> {
+            objs.iter()
+                .map(|o| o.meta().resource_version.clone())
+                .collect()
+        };
+        Ok((!json.is_empty() && versions(&json) == versions(&cached)).then_some((cached, json)))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn built_in_kinds_are_read_as_protobuf_and_equal_their_json() -> anyhow::Result<()> {
+    let cluster = TestCluster::get();
+    let ns = cluster.namespace("inf").await?;
+    let client = cluster.client().await?;
+    let config_maps = Api::<ConfigMap>::namespaced(client.clone(), &ns);
+    let cm: ConfigMap = serde_json::from_value(json!({
+        "metadata": {
+            "name": "proto",
+            "labels": { "app": "proto" },
+            "annotations": { "empty": "", "note": "caf\u{e9}" }
+        },
+        "data": { "k": "v", "empty": "" },
+        "binaryData": { "bin": "AAEC/w==" },
+        "immutable": false
+    }))?;
+    config_maps.create(&PostParams::default(), &cm).await?;
+    let deployments = Api::<Deployment>::namespaced(client.clone(), &ns);
+    let deployment: Deployment = serde_json::from_value(json!({
+        "metadata": { "name": "web", "labels": { "app": "web" } },
+        "spec": {
+            "replicas": 2,
+            "selector": { "matchLabels": { "app": "web" } },
+            "strategy": { "rollingUpdate": { "maxSurge": "25%", "maxUnavailable": 0 } },
+            "template": {
+                "metadata": { "labels": { "app": "web" } },
+                "spec": {
+                    "containers": [{
+                        "name": "nginx",
+                        "image": "nginx:latest",
+                        "ports": [{ "containerPort": 80, "protocol": "TCP" }],
+                        "env": [{ "name": "POD", "valueFrom": { "fieldRef": { "fieldPath": "metadata.name" } } }],
+                        "resources": { "requests": { "cpu": "100m", "memory": "64Mi" } },
+                        "readinessProbe": { "httpGet": { "path": "/", "port": 80 }, "periodSeconds": 5 },
+                        "volumeMounts": [{ "name": "config", "mountPath": "/etc/config" }]
+                    }],
+                    "volumes": [{ "name": "config", "configMap": { "name": "proto" } }],
+                    "tolerations": [{ "key": "node", "operator": "Exists", "effect": "NoSchedule" }],
+                    "terminationGracePeriodSeconds": 0
+                }
+            }
+        }
+    }))?;
+    deployments
+        .create(&PostParams::default(), &deployment)
+        .await?;
+
+    let factory = SharedInformerFactory::builder(client.clone())
+        .namespace(&ns)
+        .build();
+    let (cm_informer, deployment_informer, pod_informer) = (
+        factory.informer::<ConfigMap>(),
+        factory.informer::<Deployment>(),
+        factory.informer::<Pod>(),
+    );
+    factory.start();
+    factory.wait_for_cache_sync(SYNC).await?;
+
+    let (cached, json) = cache_and_json(&cm_informer, &config_maps).await;
+    assert_eq!(cached, json, "ConfigMaps: protobuf and JSON differ");
+    // Until its status shows two available replicas (the controller manager, scheduler and
+    // fake node at work), the Deployment changes, and each change is a protobuf watch event.
+    let deployment = eventually("the Deployment to be available", SYNC, || async {
+        let cached = deployment_informer.store().get(&format!("{ns}/web"));
+        Ok(cached.filter(|d| d.status.as_ref().and_then(|s| s.available_replicas) == Some(2)))
+    })
+    .await;
+    assert!(
+        deployment
+            .status
+            .as_ref()
+            .is_some_and(|s| s.conditions.is_some())
+    );
+    let (cached, json) = cache_and_json(&deployment_informer, &deployments).await;
+    assert_eq!(cached, json, "Deployments: protobuf and JSON differ");
+    let pods = Api::<Pod>::namespaced(client.clone(), &ns);
+    let (cached, json) = cache_and_json(&pod_informer, &pods).await;
+    assert_eq!(cached.len(), 2);
+    assert_eq!(cached, json, "Pods: protobuf and JSON differ");
+
+    for (kind, stats) in [
+        ("ConfigMaps", cm_informer.stats()),
+        ("Deployments", deployment_informer.stats()),
+        ("Pods", pod_informer.stats()),
+    ] {
+        assert!(
+            stats.protobuf_responses >= 2,
+            "{kind}: the list and the watch were protobuf: {stats:?}"
+        );
+        assert_eq!(stats.undecodable, 0, "{kind}");
+    }
     factory.shutdown().await;
     Ok(())
 }

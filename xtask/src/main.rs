@@ -8,6 +8,7 @@ mod downstream;
 mod fidelity;
 mod kube_derive_compat;
 mod package;
+mod protobuf;
 mod steps;
 mod test;
 
@@ -73,6 +74,13 @@ enum Task {
         #[arg(long)]
         bless: bool,
     },
+    /// Regenerate kube-gen's protobuf decoders (kube-gen/src/protobuf/generated/) from
+    /// k8s.io/api's generated.proto files, Go struct tags and k8s-openapi's sources.
+    Protobuf {
+        /// Regenerate in memory and fail if the checked-in files differ.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -121,5 +129,6 @@ fn main() -> anyhow::Result<()> {
         } else {
             kube_derive_compat::Mode::Check
         }),
+        Task::Protobuf { check } => protobuf::run(check),
     }
 }

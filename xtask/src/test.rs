@@ -59,6 +59,10 @@ pub fn run(long: bool) -> anyhow::Result<()> {
         "checking kube-derive 5.0's own tests against our derive (cargo xtask kube-derive-compat; kube-gen-derive/kube-derive-compat.tsv lists every expected failure and why)",
     );
     crate::kube_derive_compat::run(crate::kube_derive_compat::Mode::Check)?;
+    say(
+        "checking the generated protobuf decoders match their inputs (cargo xtask protobuf --check; downloads k8s.io/api and apimachinery of Kubernetes 1.33 to 1.37 into the Go module cache)",
+    );
+    crate::protobuf::run(true)?;
     say("checking the CLI on the CI subset of the CRD corpus, both targets (cargo xtask fidelity)");
     crate::fidelity::run(
         crate::fidelity::Selection::CiSubset,

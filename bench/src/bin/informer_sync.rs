@@ -5,7 +5,8 @@
 //! Each implementation runs with its defaults, the way a user gets it:
 //! - `kube-gen`: [`Informer`], whose first LIST is `resourceVersion=0` with no
 //!   limit (one response from the watch cache, as client-go's reflector gets),
-//!   managedFields dropped before caching.
+//!   managedFields dropped before caching. ConfigMaps as protobuf (the default
+//!   for built-in kinds, as in client-go), or as JSON with `--json`.
 //! - `kube-rs`: `watcher` + `reflector`, `watcher::Config::default()`: meant as
 //!   `resourceVersion=0` in pages of 500, but kube sends no `0` beside a limit, so
 //!   it reads etcd in pages; objects cached whole.
@@ -83,6 +84,9 @@ struct Args {
     /// For `kube-gen`: what the informer caches.
     #[arg(long, value_enum, default_value_t)]
     cache: Cache,
+    /// For `kube-gen`: list as JSON even where protobuf is available (built-in kinds).
+    #[arg(long)]
+    json: bool,
 }
 
 /// A ConfigMap's data keys, without the values.
@@ -145,23 +149,28 @@ async fn main() -> anyhow::Result<()> {
         Impl::KubeRs => Client::try_from(config)?,
         Impl::KubeGen | Impl::RawList => kube_gen::client::connect::builder(config)?.build(),
     };
+    if !args.json {
+        Projected::<ConfigMap, DataKeys>::use_protobuf();
+    }
     let rss_before = rss_bytes()?;
     let heap_before = kube_gen_bench::live_heap_bytes();
     let ns = args.namespace.as_str();
     let synced = match (args.implementation, args.kind, args.cache) {
-        (Impl::KubeGen, Kind::Configmaps, Cache::Full) => kube_gen::<ConfigMap>(client, ns).await?,
-        (Impl::KubeGen, Kind::Foos, Cache::Full) => kube_gen::<Foo>(client, ns).await?,
+        (Impl::KubeGen, Kind::Configmaps, Cache::Full) => {
+            kube_gen::<ConfigMap>(client, ns, args.json).await?
+        }
+        (Impl::KubeGen, Kind::Foos, Cache::Full) => kube_gen::<Foo>(client, ns, args.json).await?,
         (Impl::KubeGen, Kind::Configmaps, Cache::Metadata) => {
-            kube_gen::<PartialObjectMeta<ConfigMap>>(client, ns).await?
+            kube_gen::<PartialObjectMeta<ConfigMap>>(client, ns, args.json).await?
         }
         (Impl::KubeGen, Kind::Foos, Cache::Metadata) => {
-            kube_gen::<PartialObjectMeta<Foo>>(client, ns).await?
+            kube_gen::<PartialObjectMeta<Foo>>(client, ns, args.json).await?
         }
         (Impl::KubeGen, Kind::Configmaps, Cache::Projection) => {
-            kube_gen::<Projected<ConfigMap, DataKeys>>(client, ns).await?
+            kube_gen::<Projected<ConfigMap, DataKeys>>(client, ns, args.json).await?
         }
         (Impl::KubeGen, Kind::Foos, Cache::Projection) => {
-            kube_gen::<Projected<Foo, FooReplicas>>(client, ns).await?
+            kube_gen::<Projected<Foo, FooReplicas>>(client, ns, args.json).await?
         }
         (_, _, Cache::Metadata | Cache::Projection) => {
             anyhow::bail!("--cache is kube-gen's option")
@@ -192,7 +201,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn kube_gen<K>(client: Client, ns: &str) -> anyhow::Result<Synced>
+async fn kube_gen<K>(client: Client, ns: &str, json: bool) -> anyhow::Result<Synced>
 where
     K: Resource<Scope = kube::core::NamespaceResourceScope>
         + Clone
@@ -205,6 +214,7 @@ where
 {
     let informer = Informer::builder(Api::<K>::namespaced(client, ns))
         .page_size(Some(PAGE_SIZE))
+        .protobuf(!json)
         .build();
     let started = Instant::now();
     informer.start();

@@ -44,6 +44,15 @@
 //!   the informer serves every other object, stays synced, follows the skipped object's
 //!   resourceVersion, and reports it once per version (see [`Undecodable`]). One bad object
 //!   never fails a list.
+//! - **Protobuf for built-in kinds.** Informers of the core/v1 and apps/v1 kinds (ConfigMap,
+//!   Pod, Deployment, ...; see [`ProtobufKind`]) ask for `application/vnd.kubernetes.protobuf,
+//!   application/json`, as client-go's clientsets do, and decode protobuf straight into
+//!   k8s-openapi's types, with decoders kube-gen generates from Kubernetes' `.proto` files.
+//!   Custom resources are JSON: the API server has no protobuf for them. A response in
+//!   JSON is read as JSON, and a protobuf body that does not decode switches the informer
+//!   to JSON for good (JSON skips a bad object; protobuf can only fail the whole list).
+//!   [`InformerBuilder::protobuf`]`(false)` turns it off;
+//!   [`Projected::use_protobuf`] turns it on for a projection of such a kind.
 //! - **WatchList streaming** (`sendInitialEvents=true`) is not used. It saves the apiserver
 //!   from building one large list response, but the initial state then arrives as a stream
 //!   of synthetic ADDED events ended by a bookmark, which needs a fallback to LIST for
@@ -170,6 +179,7 @@ mod store;
 mod tests;
 mod undecodable;
 
+pub use crate::protobuf::ProtobufKind;
 pub use event::{DeletedFinalStateUnknown, DeletedObject};
 pub use factory::{InformerOptions, SharedInformerFactory, SharedInformerFactoryBuilder};
 pub use handlers::{EventHandler, EventHandlerFns, HandlerRegistration};

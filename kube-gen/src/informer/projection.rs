@@ -79,6 +79,30 @@ impl<K: Resource, P: Projection<K>> Projected<K, P> {
     }
 }
 
+impl<K, P> Projected<K, P>
+where
+    K: crate::protobuf::ProtobufKind,
+    P: Projection<K> + Send + 'static,
+{
+    /// Lets informers of this projection list and watch `K` as protobuf, decoding each
+    /// object and projecting it with no JSON in between, as informers of `K` itself do.
+    /// Call it once, before the informers are created (again is harmless): Rust cannot
+    /// tell from a type alone that `K` inside a `Projected` has a protobuf decoder.
+    ///
+    /// ```
+    /// # use k8s_openapi::api::apps::v1::Deployment;
+    /// # use kube_gen::informer::{Projected, Projection};
+    /// # #[derive(Clone, Debug)] struct Replicas(Option<i32>);
+    /// # impl Projection<Deployment> for Replicas {
+    /// #     fn project(d: &Deployment) -> Self { Replicas(d.spec.as_ref().and_then(|s| s.replicas)) }
+    /// # }
+    /// Projected::<Deployment, Replicas>::use_protobuf();
+    /// ```
+    pub fn use_protobuf() {
+        crate::protobuf::register::<K, P>();
+    }
+}
+
 impl<K, P: Clone> Clone for Projected<K, P> {
     fn clone(&self) -> Self {
         Projected {

@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use kube::api::Api;
-use kube::core::Request;
 use kube::{Client, Resource};
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
@@ -123,9 +122,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Where an informer lists and watches: the API server, or a unit test's fake.
+enum Source<K> {
+    Api(ApiSource),
+    /// Unit tests' fakes.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Given(Arc<dyn ListWatch<K>>),
+}
+
 /// Builds an [`Informer`]; from [`Informer::builder`].
 pub struct InformerBuilder<K> {
-    source: Arc<dyn ListWatch<K>>,
+    source: Source<K>,
     name: String,
     label_selector: Option<String>,
     field_selector: Option<String>,
@@ -152,7 +159,20 @@ impl<K> InformerBuilder<K>
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
 {
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn from_source(name: String, source: Arc<dyn ListWatch<K>>) -> Self {
+        Self::new(name, Source::Given(source))
+    }
+
+    pub(crate) fn from_url(client: Client, url: String) -> Self {
+        let protobuf = crate::protobuf::find_codec::<K>();
+        Self::new(
+            url.clone(),
+            Source::Api(ApiSource::new(client, url, protobuf)),
+        )
+    }
+
+    fn new(name: String, source: Source<K>) -> Self {
         InformerBuilder {
             source,
             name,
@@ -164,14 +184,6 @@ where
             backoff: (Duration::from_millis(800), Duration::from_secs(30)),
             watch_timeouts: WatchTimeouts::default(),
         }
-    }
-
-    pub(crate) fn from_url(client: Client, url: String) -> Self {
-        let source = ApiSource {
-            client,
-            request: Request::new(url.clone()),
-        };
-        Self::from_source(url, Arc::new(source))
     }
 
     /// Lists and watches only objects matching this label selector (`app=web,tier!=db`).
@@ -194,6 +206,24 @@ where
     /// consistent read, the list after the server no longer has the version asked for.
     pub fn page_size(mut self, page_size: Option<u32>) -> Self {
         self.page_size = page_size;
+        self
+    }
+
+    /// Whether to list and watch as protobuf, for the kinds kube-gen has protobuf decoders
+    /// for ([`ProtobufKind`](super::ProtobufKind): the built-in kinds of core/v1 and
+    /// apps/v1, and [`Projected`](super::Projected) ones after
+    /// [`use_protobuf`](super::Projected::use_protobuf)). On by default, as in client-go's
+    /// clientsets: the API server's protobuf is smaller and much cheaper to decode than its
+    /// JSON. Requests still accept JSON, and a protobuf body that does not decode switches
+    /// the informer to JSON. Other types (custom resources) are always JSON.
+    pub fn protobuf(mut self, on: bool) -> Self {
+        if let Source::Api(api) = &mut self.source {
+            api.protobuf = if on {
+                crate::protobuf::find_codec::<K>()
+            } else {
+                None
+            };
+        }
         self
     }
 
@@ -245,7 +275,10 @@ where
         Informer {
             shared: Arc::new(Shared {
                 reflector: Reflector {
-                    source: self.source,
+                    source: match self.source {
+                        Source::Api(api) => Arc::new(api),
+                        Source::Given(source) => source,
+                    },
                     name: self.name,
                     label_selector: self.label_selector,
                     field_selector: self.field_selector,
@@ -431,7 +464,9 @@ where
 
     /// How many lists, list pages and watches the informer has started so far.
     pub fn stats(&self) -> ReflectorStats {
-        self.shared.reflector.counters.snapshot()
+        let mut stats = self.shared.reflector.counters.snapshot();
+        stats.protobuf_responses = self.shared.reflector.source.protobuf_responses();
+        stats
     }
 
     /// Whether the informer is running, has synced, and whether its last list or watch

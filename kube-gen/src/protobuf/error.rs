@@ -97,11 +97,13 @@ impl DecodeError {
     }
 
     /// What went wrong.
+    #[cfg_attr(not(test), allow(dead_code))] // For tests.
     pub(crate) fn kind(&self) -> &ErrorKind {
         &self.0.kind
     }
 
     /// The byte offset, when the error is about a byte.
+    #[cfg_attr(not(test), allow(dead_code))] // For tests.
     pub(crate) fn offset(&self) -> Option<usize> {
         self.0.offset
     }

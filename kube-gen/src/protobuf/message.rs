@@ -45,6 +45,7 @@ pub(crate) fn merge<M: Message>(message: &mut M, r: &mut Reader<'_>) -> Result<(
 
 /// Decodes a whole buffer as one message (no envelope; see [`envelope`](super::envelope)
 /// for API responses).
+#[cfg_attr(not(test), allow(dead_code))] // For tests.
 pub(crate) fn decode<M: Message>(buf: &[u8]) -> Result<M, DecodeError> {
     decode_root(Reader::new(buf), short_type_name::<M>())
 }
@@ -57,6 +58,7 @@ pub(crate) fn decode_root<M: Message>(mut r: Reader<'_>, root: &str) -> Result<M
 }
 
 /// `ConfigMap` for `k8s_openapi::api::core::v1::ConfigMap`.
+#[cfg_attr(not(test), allow(dead_code))] // For tests.
 fn short_type_name<M>() -> &'static str {
     let name = std::any::type_name::<M>();
     let path = name.split('<').next().unwrap_or(name);

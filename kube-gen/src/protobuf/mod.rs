@@ -1,4 +1,3 @@
-#![allow(dead_code, unused_imports)] // Used by the generated decoders (docs/design/protobuf.md); wired into informers next.
 //! Kubernetes protobuf (`application/vnd.kubernetes.protobuf`) list and watch bodies of
 //! built-in kinds, decoded straight into k8s-openapi's types.
 //!
@@ -37,9 +36,11 @@
 //! Bad input is an error, never a panic: every [`DecodeError`] names the field path and
 //! byte offset (`ConfigMapList.items[3].metadata.labels: truncated varint at byte 812`).
 
+mod codec;
 mod envelope;
 mod error;
 pub(crate) mod field;
+mod generated;
 mod message;
 mod meta;
 mod watch;
@@ -48,11 +49,16 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use envelope::{
-    Envelope, MAGIC, ObjectList, decode_list, decode_object, decode_status, open,
-};
-pub(crate) use error::{DecodeError, ErrorKind, FieldName};
-pub(crate) use message::{Message, MessageSlot, Slot, decode, merge, merge_fields};
-pub(crate) use meta::TypeMeta;
-pub(crate) use watch::{FrameBuffer, decode_event};
+pub use codec::ProtobufKind;
+pub(crate) use codec::{Codec, find as find_codec, register};
+pub(crate) use envelope::decode_status;
+pub(crate) use error::{DecodeError, FieldName};
+pub(crate) use message::{Message, Slot, merge};
+pub(crate) use watch::FrameBuffer;
 pub(crate) use wire::{Reader, WireType};
+#[cfg(test)]
+pub(crate) use {
+    envelope::{decode_list, decode_object, open},
+    message::decode,
+    watch::decode_event,
+};

@@ -135,6 +135,7 @@ impl FrameBuffer {
     }
 
     /// Bytes of a frame not complete yet: at the end of the stream, a cut-off event.
+    #[cfg_attr(not(test), allow(dead_code))] // For tests.
     pub(crate) fn buffered(&self) -> usize {
         self.buffer.len()
     }

@@ -1,7 +1,8 @@
 //! B1, informer cold sync: a fresh process lists 10,000 ConfigMaps (~1 KiB each), or
 //! 10,000 Foos, into an informer cache. kube-gen, client-go and kube-rs run in turn
-//! each round, with raw LISTs as the floor, and kube-gen's two smaller caches (a metadata
-//! informer, a typed projection) beside. Figures: time to synced, peak RSS, RSS per
+//! each round, with raw LISTs as the floor, and beside them kube-gen reading JSON where it
+//! reads protobuf by default (ConfigMaps) and its two smaller caches (a metadata informer,
+//! a typed projection). Figures: time to synced, peak RSS, RSS per
 //! cached object (after the sync minus before the list, over N), and live heap per
 //! cached object (the allocator's bytes in use for ours and kube-rs, Go's `HeapInuse`
 //! after a collection for client-go).
@@ -158,6 +159,11 @@ fn measure(
             args: common(&["--impl", "kube-rs"]),
         },
         Side {
+            name: "kube-gen JSON",
+            program: ours.to_path_buf(),
+            args: common(&["--impl", "kube-gen", "--json"]),
+        },
+        Side {
             name: "kube-gen metadata",
             program: ours.to_path_buf(),
             args: common(&["--impl", "kube-gen", "--cache", "metadata"]),
@@ -234,6 +240,7 @@ fn measure(
                 series("client-go", "client-go", &seconds),
                 series("kube-rs", "kube-rs", &seconds),
                 series("raw LIST rv=0", "raw LIST rv=0 (watch cache)", &seconds),
+                series("kube-gen JSON", "kube-gen JSON", &seconds),
                 series("kube-gen metadata", "kube-gen metadata-only", &seconds),
                 series("kube-gen projection", "kube-gen projection", &seconds),
             ],
@@ -247,6 +254,7 @@ fn measure(
             vec![
                 series("client-go", "client-go", &peak),
                 series("kube-rs", "kube-rs", &peak),
+                series("kube-gen JSON", "kube-gen JSON", &peak),
                 series("kube-gen metadata", "kube-gen metadata-only", &peak),
                 series("kube-gen projection", "kube-gen projection", &peak),
             ],
@@ -271,6 +279,7 @@ fn measure(
             vec![
                 series("client-go", "client-go", &heap),
                 series("kube-rs", "kube-rs", &heap),
+                series("kube-gen JSON", "kube-gen JSON", &heap),
                 series("kube-gen metadata", "kube-gen metadata-only", &heap),
             ],
             Some(series("raw LIST", "object JSON (floor)", &json_size)),

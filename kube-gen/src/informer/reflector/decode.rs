@@ -49,6 +49,33 @@ impl<K> From<WatchEvent<K>> for Event<K> {
     }
 }
 
+/// A protobuf watch event (decoded by `crate::protobuf`), which has no undecodable items:
+/// a body that does not decode fails as a whole, and the source falls back to JSON.
+impl<K> From<k8s_openapi::apimachinery::pkg::apis::meta::v1::WatchEvent<K>> for Event<K> {
+    fn from(event: k8s_openapi::apimachinery::pkg::apis::meta::v1::WatchEvent<K>) -> Self {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::WatchEvent as Proto;
+        match event {
+            Proto::Added(obj) => Event::Added(Item::Object(obj)),
+            Proto::Modified(obj) => Event::Modified(Item::Object(obj)),
+            Proto::Deleted(obj) => Event::Deleted(Item::Object(obj)),
+            Proto::Bookmark {
+                resource_version, ..
+            } => Event::Bookmark(resource_version),
+            Proto::ErrorStatus(status) => {
+                let code = status
+                    .code
+                    .and_then(|c| u16::try_from(c).ok())
+                    .unwrap_or(500);
+                Event::Error(Box::new(super::source::kube_status(status, code)))
+            }
+            Proto::ErrorOther(other) => Event::Error(Box::new(Status::failure(
+                &other.0.to_string(),
+                "watch error that is not a Status",
+            ))),
+        }
+    }
+}
+
 /// A list response.
 pub(crate) fn list<K: Clone + DeserializeOwned>(text: &str) -> serde_json::Result<Page<K>> {
     if let Ok(list) = serde_json::from_str::<ObjectList<K>>(text) {

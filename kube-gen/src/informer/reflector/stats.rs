@@ -21,6 +21,10 @@ pub struct ReflectorStats {
     /// [`InformerBuilder::watch_idle_timeout`](crate::informer::InformerBuilder::watch_idle_timeout)):
     /// each one most likely a connection that died without a FIN or RST.
     pub silent_watches_dropped: u64,
+    /// List responses and watches the API server answered in protobuf (see
+    /// [`InformerBuilder::protobuf`](crate::informer::InformerBuilder::protobuf)); zero for
+    /// an informer that reads JSON.
+    pub protobuf_responses: u64,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +44,7 @@ impl Counters {
             watches: self.watches.load(Ordering::Relaxed),
             undecodable: self.undecodable.load(Ordering::Relaxed),
             silent_watches_dropped: self.silent_watches_dropped.load(Ordering::Relaxed),
+            protobuf_responses: 0,
         }
     }
 }

@@ -3,6 +3,7 @@
 mod deadlines;
 mod fake;
 mod poison;
+mod protobuf;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -89,6 +90,7 @@ async fn the_initial_list_reads_the_watch_cache_then_watch_events_reach_handlers
             watches: 1,
             undecodable: 0,
             silent_watches_dropped: 0,
+            protobuf_responses: 0,
         }
     );
     assert_eq!(

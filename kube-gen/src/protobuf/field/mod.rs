@@ -27,9 +27,12 @@ mod scalar;
 mod special;
 
 pub(crate) use map::{map_bytes, map_message, map_string};
+// The whole helper table: a few shapes of k8s.io/api appear in no core, apps or meta field.
+#[allow(unused_imports)]
 pub(crate) use repeated::{
     repeated_bytes, repeated_int32, repeated_int64, repeated_message, repeated_string,
 };
+#[allow(unused_imports)]
 pub(crate) use scalar::{
     bool, bool_omitempty, bytes, bytes_omitempty, inline, int32, int32_omitempty, int64,
     int64_omitempty, message, string, string_omitempty,

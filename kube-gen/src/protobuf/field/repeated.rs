@@ -19,6 +19,7 @@ pub(crate) fn repeated_string<S: Slot<Vec<String>>>(
 }
 
 /// `repeated bytes`: each occurrence appends one element.
+#[allow(dead_code)] // A shape of k8s.io/api that core, apps and meta do not use.
 pub(crate) fn repeated_bytes<S: Slot<Vec<ByteString>>>(
     slot: &mut S,
     wire: WireType,
@@ -53,6 +54,7 @@ fn varints(
 }
 
 /// `repeated int32`, packed or not.
+#[allow(dead_code)] // A shape of k8s.io/api that core, apps and meta do not use.
 pub(crate) fn repeated_int32<S: Slot<Vec<i32>>>(
     slot: &mut S,
     wire: WireType,

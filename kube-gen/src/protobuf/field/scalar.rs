@@ -123,6 +123,7 @@ pub(crate) fn bytes<S: Slot<ByteString>>(
 }
 
 /// `optional bytes` for a Go `[]byte` with `omitempty`: empty is `None`.
+#[allow(dead_code)] // A shape of k8s.io/api that core, apps and meta do not use.
 pub(crate) fn bytes_omitempty<S: Slot<ByteString>>(
     slot: &mut S,
     wire: WireType,

@@ -6,7 +6,9 @@
 //
 // It writes into the given directory (default ".."): configmap.{pb,json} (a GET),
 // configmap_list.{pb,json} (a LIST), watch.{pb,json} (a watch stream, length-framed
-// protobuf and newline-delimited JSON) and status.{pb,json} (a non-2xx body).
+// protobuf and newline-delimited JSON), status.{pb,json} (a non-2xx body), and
+// deployment_list.{pb,json} and pod_list.{pb,json} (LISTs of objects that use most
+// helpers: IntOrString, Quantities, inline VolumeSource and ProbeHandler, conditions).
 package main
 
 import (
@@ -17,6 +19,7 @@ import (
 	"path/filepath"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -45,6 +48,7 @@ func main() {
 		outDir = os.Args[1]
 	}
 	must(corev1.AddToScheme(scheme))
+	must(appsv1.AddToScheme(scheme))
 	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
 	pbSer = protobuf.NewSerializer(scheme, scheme)
 	pbRaw = protobuf.NewRawSerializer(scheme, scheme)
@@ -68,6 +72,8 @@ func main() {
 	write("configmap_list", encodePB(&list), encodeJSON(&list))
 
 	writeWatch()
+	writeDeploymentList()
+	writePodList()
 	status := invalidStatus()
 	write("status", encodePB(&status), encodeJSON(&status))
 }

@@ -219,7 +219,9 @@ where
     let started = Instant::now();
     informer.start();
     informer.wait_for_cache_sync(SYNC_TIMEOUT).await?;
-    Synced::now(informer.store().len(), started)
+    let mut synced = Synced::now(informer.store().len(), started)?;
+    synced.extra = json!({ "protobuf_responses": informer.stats().protobuf_responses });
+    Ok(synced)
 }
 
 async fn kube_rs<K>(client: Client, ns: &str) -> anyhow::Result<Synced>

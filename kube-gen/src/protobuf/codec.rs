@@ -16,10 +16,14 @@ use std::sync::{OnceLock, PoisonError, RwLock};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::WatchEvent;
 use kube::Resource;
 
-use super::envelope::{ObjectList, decode_list};
-use super::error::{DecodeError, ErrorKind};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
+
+use super::envelope::{ObjectList, decode_list, decode_object};
+use super::error::{DecodeError, ErrorKind, FieldName};
+use super::field;
 use super::message::Message;
 use super::watch::decode_event;
+use super::wire::{Reader, WireType};
 use crate::informer::{Projected, Projection};
 
 type Erased = Result<Box<dyn Any + Send>, DecodeError>;
@@ -71,9 +75,13 @@ fn not_for<T>() -> DecodeError {
 pub trait ProtobufKind: sealed::Sealed + k8s_openapi::Resource + Resource + Send + 'static {}
 
 mod sealed {
-    /// What [`ProtobufKind`](super::ProtobufKind) hides: the type's codec.
-    pub trait Sealed {
+    /// What [`ProtobufKind`](super::ProtobufKind) hides: the type's codecs.
+    pub trait Sealed: Sized {
         fn codec() -> super::Codec;
+        /// The codec of `Projected<Self, P>`.
+        fn projected<P: super::Projection<Self> + Send + 'static>() -> super::Codec
+        where
+            Self: kube::Resource;
     }
 }
 
@@ -87,6 +95,69 @@ where
             event: |frame| Ok(Box::new(decode_event::<T>(frame, T::KIND)?)),
         }
     }
+
+    fn projected<P: Projection<T> + Send + 'static>() -> Codec
+    where
+        T: Resource,
+    {
+        Codec {
+            list: |body| {
+                let list: ProjectedList<T, P> = decode_object(body, &format!("{}List", T::KIND))?;
+                Ok(Box::new(ObjectList {
+                    metadata: list.metadata,
+                    items: list.items,
+                }))
+            },
+            event: |frame| {
+                Ok(Box::new(projected_event::<T, P>(decode_event::<T>(
+                    frame,
+                    T::KIND,
+                )?)))
+            },
+        }
+    }
+}
+
+/// A list whose items are projected one by one as they are decoded, so no more than one
+/// whole object is held at a time.
+struct ProjectedList<K, P> {
+    metadata: ListMeta,
+    items: Vec<Projected<K, P>>,
+}
+
+impl<K, P> Default for ProjectedList<K, P> {
+    fn default() -> Self {
+        ProjectedList {
+            metadata: ListMeta::default(),
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<K, P> Message for ProjectedList<K, P>
+where
+    K: Message + Resource,
+    P: Projection<K>,
+{
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire: WireType,
+        r: &mut Reader<'_>,
+    ) -> Result<(), DecodeError> {
+        match tag {
+            1 => field::message(&mut self.metadata, wire, r).at("metadata")?,
+            2 => {
+                let mut item = K::default();
+                field::message(&mut item, wire, r)
+                    .map_err(|error| error.in_index(self.items.len()))
+                    .at("items")?;
+                self.items.push(Projected::new(item));
+            }
+            _ => r.skip(wire)?,
+        }
+        Ok(())
+    }
 }
 
 impl<T> ProtobufKind for T where T: Message + k8s_openapi::Resource + Resource + Send + 'static {}
@@ -95,38 +166,23 @@ fn list_of<T: Message + k8s_openapi::Resource>(body: &[u8]) -> Result<ObjectList
     decode_list(body, &format!("{}List", T::KIND))
 }
 
-/// The codec of `Projected<K, P>`: `K`'s decoder, each object projected as it is decoded.
-fn projected<K, P>() -> Codec
-where
-    K: ProtobufKind,
-    P: Projection<K> + Send + 'static,
-{
-    Codec {
-        list: |body| {
-            let list = <K as sealed::Sealed>::codec().list::<K>(body)?;
-            let items: Vec<Projected<K, P>> = list.items.into_iter().map(Projected::new).collect();
-            Ok(Box::new(ObjectList {
-                metadata: list.metadata,
-                items,
-            }))
+/// A watch event of `K`, its object projected.
+fn projected_event<K: Resource, P: Projection<K>>(
+    event: WatchEvent<K>,
+) -> WatchEvent<Projected<K, P>> {
+    match event {
+        WatchEvent::Added(obj) => WatchEvent::Added(Projected::new(obj)),
+        WatchEvent::Modified(obj) => WatchEvent::Modified(Projected::new(obj)),
+        WatchEvent::Deleted(obj) => WatchEvent::Deleted(Projected::new(obj)),
+        WatchEvent::Bookmark {
+            annotations,
+            resource_version,
+        } => WatchEvent::Bookmark {
+            annotations,
+            resource_version,
         },
-        event: |frame| {
-            let event = match <K as sealed::Sealed>::codec().event::<K>(frame)? {
-                WatchEvent::Added(obj) => WatchEvent::Added(Projected::<K, P>::new(obj)),
-                WatchEvent::Modified(obj) => WatchEvent::Modified(Projected::new(obj)),
-                WatchEvent::Deleted(obj) => WatchEvent::Deleted(Projected::new(obj)),
-                WatchEvent::Bookmark {
-                    annotations,
-                    resource_version,
-                } => WatchEvent::Bookmark {
-                    annotations,
-                    resource_version,
-                },
-                WatchEvent::ErrorStatus(status) => WatchEvent::ErrorStatus(status),
-                WatchEvent::ErrorOther(other) => WatchEvent::ErrorOther(other),
-            };
-            Ok(Box::new(event))
-        },
+        WatchEvent::ErrorStatus(status) => WatchEvent::ErrorStatus(status),
+        WatchEvent::ErrorOther(other) => WatchEvent::ErrorOther(other),
     }
 }
 
@@ -185,5 +241,8 @@ where
     P: Projection<K> + Send + 'static,
 {
     let mut registry = registry().write().unwrap_or_else(PoisonError::into_inner);
-    registry.insert(TypeId::of::<Projected<K, P>>(), projected::<K, P>());
+    registry.insert(
+        TypeId::of::<Projected<K, P>>(),
+        <K as sealed::Sealed>::projected::<P>(),
+    );
 }

@@ -179,3 +179,32 @@ async fn protobuf_off_asks_for_json() {
     );
     informer.shutdown().await;
 }
+
+/// A ConfigMap's data keys.
+#[derive(Debug, Clone, PartialEq)]
+struct Keys(Vec<String>);
+
+impl crate::informer::Projection<ConfigMap> for Keys {
+    fn project(cm: &ConfigMap) -> Self {
+        Keys(cm.data.iter().flatten().map(|(k, _)| k.clone()).collect())
+    }
+}
+
+#[tokio::test]
+async fn a_projection_of_a_built_in_kind_reads_protobuf_once_it_asks_to() {
+    type View = crate::informer::Projected<ConfigMap, Keys>;
+    let (client, seen) = server((PROTOBUF, LIST_PB));
+    View::use_protobuf();
+    let informer = Informer::builder(Api::<View>::namespaced(client, "default")).build();
+    informer.start();
+    informer
+        .wait_for_cache_sync(Duration::from_secs(5))
+        .await
+        .unwrap();
+    let settings = informer.store().get("default/settings").unwrap();
+    assert_eq!(settings.metadata.resource_version.as_deref(), Some("12345"));
+    assert!(!settings.data.0.is_empty());
+    assert!(seen.lock().unwrap()[0].1.starts_with(PROTOBUF));
+    assert!(informer.stats().protobuf_responses >= 1);
+    informer.shutdown().await;
+}

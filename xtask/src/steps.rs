@@ -32,6 +32,28 @@ pub fn require_go_and_kubectl() -> anyhow::Result<()> {
     )
 }
 
+/// `cargo metadata --format-version 1` of the workspace at `workspace`, parsed: where the
+/// registry copies of our dependencies are.
+///
+/// # Errors
+///
+/// When cargo fails or prints something that is not JSON.
+pub fn cargo_metadata(workspace: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let out = Command::new("cargo")
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(workspace)
+        .output()
+        .context("running cargo metadata")?;
+    if !out.status.success() {
+        bail!(
+            "`cargo metadata` failed in {}:\n{}",
+            workspace.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    serde_json::from_slice(&out.stdout).context("parsing cargo metadata's output")
+}
+
 /// Runs a command in the workspace root, echoing it, and fails if it fails.
 pub fn run(title: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
     say(title);

@@ -2,7 +2,6 @@
 //! `cargo metadata`, with the dependencies its tests were written against.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{Context, bail};
 use serde_json::Value;
@@ -69,20 +68,7 @@ impl Dep {
 ///
 /// When `cargo metadata` fails, or kube-derive [`VERSION`] is not in the dependency graph.
 pub fn kube_derive(workspace: &Path) -> anyhow::Result<Upstream> {
-    let out = Command::new("cargo")
-        .args(["metadata", "--format-version", "1"])
-        .current_dir(workspace)
-        .output()
-        .context("running cargo metadata")?;
-    if !out.status.success() {
-        bail!(
-            "`cargo metadata` failed in {}:\n{}",
-            workspace.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let metadata: Value =
-        serde_json::from_slice(&out.stdout).context("parsing cargo metadata's output")?;
+    let metadata = crate::steps::cargo_metadata(workspace)?;
     let upstream = from_metadata(&metadata)?;
     if !upstream.dir.join("tests").is_dir() {
         bail!(

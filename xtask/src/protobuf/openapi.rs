@@ -4,10 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use anyhow::{Context, bail};
-use serde_json::Value;
+use anyhow::Context;
 
 /// The k8s-openapi version the generated code is written against; its `src/v1_NN` folders
 /// are read for every Kubernetes version in [`super::VERSIONS`].
@@ -33,20 +31,7 @@ pub type RustStructs = BTreeMap<String, RustStruct>;
 ///
 /// When `cargo metadata` fails or k8s-openapi [`VERSION`] is not a dependency.
 pub fn locate(workspace: &Path) -> anyhow::Result<PathBuf> {
-    let out = Command::new("cargo")
-        .args(["metadata", "--format-version", "1"])
-        .current_dir(workspace)
-        .output()
-        .context("running cargo metadata")?;
-    if !out.status.success() {
-        bail!(
-            "`cargo metadata` failed in {}:\n{}",
-            workspace.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let metadata: Value =
-        serde_json::from_slice(&out.stdout).context("parsing cargo metadata's output")?;
+    let metadata = crate::steps::cargo_metadata(workspace)?;
     let packages = metadata["packages"]
         .as_array()
         .map_or(&[][..], Vec::as_slice);

@@ -246,37 +246,69 @@ pub(crate) fn kube_status(
         )
 }
 
-/// A protobuf watch body as its frames (see [`FrameBuffer`]). The stream ends where the
-/// body does; a transport error is its last item.
-fn frames(body: Body) -> BoxStream<'static, kube::Result<Bytes>> {
-    struct State {
+/// Bytes of a watch body received so far, handed out a unit at a time: a JSON line
+/// ([`LineBuffer`]) or a protobuf frame ([`FrameBuffer`]).
+trait Splitter: Default + Send + 'static {
+    type Unit: Send + 'static;
+    fn push(&mut self, data: &[u8]);
+    fn next_unit(&mut self) -> Option<Self::Unit>;
+}
+
+impl Splitter for FrameBuffer {
+    type Unit = Bytes;
+
+    fn push(&mut self, data: &[u8]) {
+        FrameBuffer::push(self, data);
+    }
+
+    fn next_unit(&mut self) -> Option<Bytes> {
+        self.next_frame()
+    }
+}
+
+impl Splitter for LineBuffer {
+    type Unit = BytesMut;
+
+    fn push(&mut self, data: &[u8]) {
+        LineBuffer::push(self, data);
+    }
+
+    fn next_unit(&mut self) -> Option<BytesMut> {
+        self.next_line()
+    }
+}
+
+/// A watch body as the units `S` cuts it into. The stream ends where the body does (a
+/// cut-off last unit is dropped, as kube drops a cut-off line); a transport error is its
+/// last item.
+fn split<S: Splitter>(body: Body) -> BoxStream<'static, kube::Result<S::Unit>> {
+    struct State<S> {
         body: Body,
-        frames: FrameBuffer,
+        units: S,
         done: bool,
     }
     let state = State {
         body,
-        frames: FrameBuffer::default(),
+        units: S::default(),
         done: false,
     };
     stream::unfold(state, |mut state| async move {
         loop {
-            if let Some(frame) = state.frames.next_frame() {
-                return Some((Ok(frame), state));
+            if let Some(unit) = state.units.next_unit() {
+                return Some((Ok(unit), state));
             }
             if state.done {
-                // A cut-off last frame is dropped, as a cut-off JSON line is.
                 return None;
             }
             match state.body.frame().await {
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
-                        state.frames.push(&data);
+                        state.units.push(&data);
                     }
                 }
                 Some(Err(error)) => {
                     state.done = true;
-                    state.frames = FrameBuffer::default();
+                    state.units = S::default();
                     return Some((Err(error), state));
                 }
                 None => state.done = true,
@@ -286,45 +318,19 @@ fn frames(body: Body) -> BoxStream<'static, kube::Result<Bytes>> {
     .boxed()
 }
 
+/// A protobuf watch body as its frames.
+fn frames(body: Body) -> BoxStream<'static, kube::Result<Bytes>> {
+    split::<FrameBuffer>(body)
+}
+
 /// A watch body as its newline-separated JSON lines (as UTF-8; a line that is not is an
-/// error). The stream ends where the body does; a transport error is its last item.
+/// error).
 fn lines(body: Body) -> BoxStream<'static, kube::Result<String>> {
-    struct State {
-        body: Body,
-        lines: LineBuffer,
-        done: bool,
-    }
-    let state = State {
-        body,
-        lines: LineBuffer::default(),
-        done: false,
-    };
-    stream::unfold(state, |mut state| async move {
-        loop {
-            if let Some(line) = state.lines.next_line() {
-                let line = String::from_utf8(line.to_vec()).map_err(kube::Error::FromUtf8);
-                return Some((line, state));
-            }
-            if state.done {
-                // A last line without a newline is a cut-off event: drop it, as kube does.
-                return None;
-            }
-            match state.body.frame().await {
-                Some(Ok(frame)) => {
-                    if let Ok(data) = frame.into_data() {
-                        state.lines.push(&data);
-                    }
-                }
-                Some(Err(error)) => {
-                    state.done = true;
-                    state.lines = LineBuffer::default();
-                    return Some((Err(error), state));
-                }
-                None => state.done = true,
-            }
-        }
-    })
-    .boxed()
+    split::<LineBuffer>(body)
+        .map(|line| {
+            line.and_then(|line| String::from_utf8(line.to_vec()).map_err(kube::Error::FromUtf8))
+        })
+        .boxed()
 }
 
 /// Bytes received so far, handed out a line at a time.

@@ -61,12 +61,9 @@ impl<K> From<k8s_openapi::apimachinery::pkg::apis::meta::v1::WatchEvent<K>> for 
             Proto::Bookmark {
                 resource_version, ..
             } => Event::Bookmark(resource_version),
+            // The Status's own code; 500 if it has none.
             Proto::ErrorStatus(status) => {
-                let code = status
-                    .code
-                    .and_then(|c| u16::try_from(c).ok())
-                    .unwrap_or(500);
-                Event::Error(Box::new(super::source::kube_status(status, code)))
+                Event::Error(Box::new(super::source::kube_status(status, 500)))
             }
             Proto::ErrorOther(other) => Event::Error(Box::new(Status::failure(
                 &other.0.to_string(),

@@ -74,13 +74,9 @@ impl ApiSource {
         self.protobuf
             .filter(|_| !self.protobuf_failed.load(Ordering::Relaxed))
     }
-
-    /// Falls back to JSON for good after a protobuf body that did not decode.
-    fn protobuf_failed(&self, what: &str, error: &DecodeError) {
-        fall_back(&self.protobuf_failed, &self.request.url_path, what, error);
-    }
 }
 
+/// Falls back to JSON for good after a protobuf body that did not decode.
 fn fall_back(failed: &AtomicBool, url: &str, what: &str, error: &DecodeError) {
     if !failed.swap(true, Ordering::Relaxed) {
         tracing::warn!(%url, %error, "protobuf {what} did not decode; using JSON from now on");
@@ -88,8 +84,7 @@ fn fall_back(failed: &AtomicBool, url: &str, what: &str, error: &DecodeError) {
 }
 
 /// A JSON list body (kube's `request_text` reads it as UTF-8 too).
-fn json_list<K: Clone + DeserializeOwned>(body: &[u8]) -> kube::Result<Page<K>> {
-    let text = std::str::from_utf8(body).map_err(|error| kube::Error::Service(Box::new(error)))?;
+fn json_list<K: Clone + DeserializeOwned>(text: &str) -> kube::Result<Page<K>> {
     decode::list(text).map_err(|error| {
         tracing::warn!(%error, "list response did not decode");
         kube::Error::SerdeError(error)
@@ -129,7 +124,9 @@ where
                 let protobuf = is_protobuf(&response);
                 let body = response.into_body().collect().await?.to_bytes();
                 if !protobuf {
-                    return json_list(&body);
+                    let text = std::str::from_utf8(&body)
+                        .map_err(|error| kube::Error::Service(Box::new(error)))?;
+                    return json_list(text);
                 }
                 self.protobuf_responses.fetch_add(1, Ordering::Relaxed);
                 match codec.list::<K>(&body) {
@@ -140,14 +137,18 @@ where
                         });
                     }
                     // Listed again as JSON below.
-                    Err(error) => self.protobuf_failed("list", &error),
+                    Err(error) => {
+                        fall_back(
+                            &self.protobuf_failed,
+                            &self.request.url_path,
+                            "list",
+                            &error,
+                        );
+                    }
                 }
             }
             let text = self.client.request_text(build()?).await?;
-            decode::list(&text).map_err(|error| {
-                tracing::warn!(%error, "list response did not decode");
-                kube::Error::SerdeError(error)
-            })
+            json_list(&text)
         }
         .boxed()
     }
